@@ -1,0 +1,36 @@
+"""Our own errors for everything that can go wrong talking to Kafka.
+
+Each message names the cause and what to do about it; callers show it as is.
+"""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base class: Kafka could not do what was asked. `code` is a stable machine key."""
+
+    code = "kafka_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class KafkaUnreachable(GatewayError):
+    code = "unreachable"
+
+
+class KafkaTimeout(GatewayError):
+    code = "timeout"
+
+
+class KafkaAuthFailed(GatewayError):
+    code = "auth_failed"
+
+
+class KafkaConfigInvalid(GatewayError):
+    code = "config_invalid"
+
+
+class KafkaRequestFailed(GatewayError):
+    code = "kafka_error"

@@ -1,0 +1,23 @@
+"""The Celery app: Redis as broker; the beat schedule is static and lives here."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "controlplane.settings")
+
+app = Celery("signalbox")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# One dispatcher tick fans out one poll per due cluster; each poll takes a per-cluster
+# Redis lock and carries `expires`, so an outage or a second beat never piles polls up.
+app.conf.beat_schedule = {
+    "dispatch-cluster-polls": {
+        "task": "monitoring.tasks.dispatch_polls",
+        "schedule": 1.0,
+        "options": {"expires": 5},
+    },
+}

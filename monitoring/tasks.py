@@ -1,0 +1,58 @@
+"""Celery entry points for monitoring: thin, take ids, call a service."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from celery import shared_task
+from django.conf import settings
+
+from clusters.models import Cluster
+from monitoring.services import cluster_poll
+
+log = logging.getLogger(__name__)
+
+_redis: redis.Redis | None = None
+
+
+def _conn() -> redis.Redis:
+    global _redis
+    if _redis is None:
+        _redis = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis
+
+
+@shared_task(name="monitoring.tasks.dispatch_polls", ignore_result=True)
+def dispatch_polls() -> int:
+    """Queue one poll for every enabled cluster whose interval has passed.
+
+    The "due" mark is a Redis key set with NX and the interval as expiry, so a second
+    beat (or a tick that comes early) queues nothing twice."""
+    queued = 0
+    for pk, interval in Cluster.objects.filter(enabled=True).values_list("pk", "poll_interval_s"):
+        if _conn().set(f"signalbox:poll-due:{pk}", 1, nx=True, ex=max(1, interval)):
+            poll_cluster.apply_async(args=[pk], expires=max(1, interval))
+            queued += 1
+    return queued
+
+
+@shared_task(name="monitoring.tasks.poll_cluster")
+def poll_cluster(cluster_id: int) -> dict[str, object]:
+    """Poll one cluster under a per-cluster lock: two workers never poll it at once."""
+    cluster = Cluster.objects.filter(pk=cluster_id).first()
+    if cluster is None:
+        return {"cluster": cluster_id, "outcome": "gone"}
+    # The lock outlives the slowest poll (timeouts are seconds) but never sticks forever.
+    lock = _conn().lock(f"signalbox:poll-lock:{cluster_id}", timeout=120, blocking=False)
+    if not lock.acquire():
+        log.info("Poll of cluster %s skipped: another worker is polling it", cluster_id)
+        return {"cluster": cluster_id, "outcome": "skipped"}
+    try:
+        status = cluster_poll(cluster=cluster)
+    finally:
+        try:
+            lock.release()
+        except redis.exceptions.LockError:
+            pass
+    return {"cluster": cluster_id, "outcome": "ok" if status.reachable else "unreachable", "error": status.error}

@@ -1,0 +1,90 @@
+// Live updates over the Channels websocket: subscribe to the clusters shown on the
+// page, apply each pushed status to the elements marked data-cluster/data-field, and
+// reconnect with backoff when the connection drops.
+(function () {
+  "use strict";
+  const handlers = {};
+  const Live = { on(event, fn) { (handlers[event] = handlers[event] || []).push(fn); } };
+  window.SignalboxLive = Live;
+
+  function clusterIds() {
+    const ids = new Set();
+    document.querySelectorAll("[data-live-clusters]").forEach((el) => {
+      el.dataset.liveClusters.split(",").filter(Boolean).forEach((id) => ids.add(parseInt(id, 10)));
+    });
+    return [...ids];
+  }
+
+  function setState(text) {
+    const el = document.getElementById("live-state");
+    if (el) el.textContent = "Live updates: " + text;
+  }
+
+  function ago(iso) {
+    if (!iso) return "–";
+    const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+    if (s < 60) return s + " s ago";
+    if (s < 3600) return Math.floor(s / 60) + " min ago";
+    return Math.floor(s / 3600) + " h ago";
+  }
+
+  function pill(cls, text, title) {
+    const span = document.createElement("span");
+    span.className = "pill " + cls;
+    span.textContent = text;
+    if (title) span.title = title;
+    return span;
+  }
+
+  Live.on("cluster.status", (data) => {
+    document.querySelectorAll('[data-cluster="' + data.cluster + '"]').forEach((row) => {
+      row.querySelectorAll("[data-field]").forEach((cell) => {
+        const field = cell.dataset.field;
+        if (field === "health") {
+          cell.replaceChildren(data.reachable ? pill("ok", "reachable") : pill("bad", "unreachable", data.error));
+          if (!data.reachable && data.last_ok_at) {
+            const note = document.createElement("div");
+            note.className = "muted small";
+            note.textContent = "stale since " + new Date(data.last_ok_at).toLocaleTimeString();
+            cell.appendChild(note);
+          }
+          row.classList.toggle("stale", !data.reachable);
+        } else if (field === "checked_at") {
+          cell.dataset.time = data.checked_at || "";
+          cell.textContent = ago(data.checked_at);
+        } else if (field in data && data[field] !== null && data[field] !== "") {
+          const code = cell.querySelector("code");
+          (code || cell).textContent = data[field];
+        }
+      });
+    });
+  });
+
+  setInterval(() => {
+    document.querySelectorAll("[data-time]").forEach((el) => { if (el.dataset.time) el.textContent = ago(el.dataset.time); });
+  }, 1000);
+
+  let delay = 1000;
+  function connect() {
+    const ids = clusterIds();
+    if (!ids.length) return;
+    const proto = location.protocol === "https:" ? "wss://" : "ws://";
+    const ws = new WebSocket(proto + location.host + "/ws/live/");
+    ws.onopen = () => {
+      delay = 1000;
+      setState("connected");
+      ids.forEach((id) => ws.send(JSON.stringify({ action: "subscribe", cluster: id })));
+    };
+    ws.onmessage = (msg) => {
+      const payload = JSON.parse(msg.data);
+      if (payload.error) { setState(payload.error); return; }
+      (handlers[payload.event] || []).forEach((fn) => fn(payload.data, payload));
+    };
+    ws.onclose = () => {
+      setState("disconnected, retrying in " + Math.round(delay / 1000) + " s");
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
+  document.addEventListener("DOMContentLoaded", connect);
+})();
