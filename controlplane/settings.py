@@ -182,6 +182,8 @@ KAFKA_BOOTSTRAP_TIMEOUT_MS = env.int("KAFKA_BOOTSTRAP_TIMEOUT_MS", default=5000)
 DEFAULT_POLL_INTERVAL_S = env.int("DEFAULT_POLL_INTERVAL_S", default=5)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+if env.str("KAFKA_CLIENT_LOG_LEVEL", default="CRITICAL").upper() in ("DEBUG", "NOTSET"):
+    raise ImproperlyConfigured("KAFKA_CLIENT_LOG_LEVEL=DEBUG would log SASL passwords; use INFO or above.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -200,7 +202,8 @@ LOGGING = {
     "loggers": {
         # kafka-python logs its full configuration, SASL password included, at DEBUG:
         # never let it below WARNING.
-        "kafka": {"level": "WARNING"},
+        # Its connection retries are summarized by clusters.gateway in one line each.
+        "kafka": {"level": env.str("KAFKA_CLIENT_LOG_LEVEL", default="CRITICAL")},
         "daphne": {"level": "WARNING"},
     },
 }

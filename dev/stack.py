@@ -305,12 +305,13 @@ class Stack:
 
     # ---- public API
 
-    def up(self, kafka: bool = True, brokers: int = 1, sasl: bool = False, connect: bool = False,
-           redis: bool = True, postgres: bool = False) -> dict:
-        """Start what is asked (reusing a healthy running stack of this name) and return the env
-        of the whole stack. Connect, --sasl or brokers > 1 imply Kafka."""
-        kafka = kafka or connect or sasl or brokers > 1
-        if not 1 <= brokers <= 9:
+    def up(self, kafka: bool = True, brokers: int | None = None, sasl: bool | None = None,
+           connect: bool = False, redis: bool = True, postgres: bool = False) -> dict:
+        """Start what is asked (reusing a healthy running stack of this name, adding the
+        services it lacks) and return the env of the whole stack. Connect, sasl or brokers
+        imply Kafka. brokers/sasl default to 1/False, or to what the running Kafka has."""
+        kafka = kafka or connect or bool(sasl) or brokers is not None
+        if brokers is not None and not 1 <= brokers <= 9:
             raise StackError(f"--brokers {brokers}: use 1 to 9")
         with _flock(self.stacks_dir / f"{self.name}.lock"):
             self.state = self._load()
@@ -320,8 +321,9 @@ class Stack:
             if not self.state:
                 self._wipe()
                 self.state = {"name": self.name, "procs": [], "ports": [], "env": {}}
-            k = self.state.get("kafka")
-            if kafka and k and (k["brokers"], k["sasl"]) != (brokers, sasl):
+            k = self.state.get("kafka") or {"brokers": brokers or 1, "sasl": bool(sasl)}
+            asked = (brokers or k["brokers"], k["sasl"] if sasl is None else sasl)
+            if asked != (k["brokers"], k["sasl"]):
                 raise StackError(f"stack {self.name!r} already runs Kafka with brokers="
                                  f"{k['brokers']} sasl={k['sasl']}: run `python3 dev/stack.py "
                                  f"down --name {self.name}` first, or use another --name")
@@ -333,7 +335,7 @@ class Stack:
             fresh = not self.state["procs"]
             t0 = time.monotonic()
             try:
-                self._start(todo, brokers, sasl)
+                self._start(todo, k["brokers"], k["sasl"])
             except BaseException:
                 log("startup failed: stopping what was started (logs are kept)")
                 if fresh:
@@ -492,6 +494,12 @@ class Stack:
             java, libs = ensure_java(), ensure_jars()
         if "kafka" in todo:
             self._launch_kafka(java, libs, brokers, sasl)
+        # With one broker Connect may boot alongside it: a broker opens its client port only
+        # once unfenced, and Connect retries until then. With more, Connect could create its
+        # internal topics (replication factor 3) before all brokers registered, and die.
+        early = "connect" in todo and self.state["kafka"]["brokers"] == 1
+        if early:
+            self._launch_connect(java, libs)
         if "redis" in todo:
             self._start_redis()
         if "postgres" in todo:
@@ -499,7 +507,9 @@ class Stack:
         if "kafka" in todo:
             self._wait_kafka()
         if "connect" in todo:
-            self._start_connect(java, libs)
+            if not early:
+                self._launch_connect(java, libs)
+            self._wait_connect()
 
     def _java(self, java: str, libs: Path, heap: list, log_name: str, main: list) -> list:
         return [java, *heap, *JVM_FLAGS, f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
@@ -603,7 +613,7 @@ class Stack:
             self._wait(f"Kafka node {node['id']}", proc, ready, timeout)
         log(f"kafka ready: {self.state['env']['KAFKA_BOOTSTRAP']}")
 
-    def _start_connect(self, java: str, libs: Path) -> None:
+    def _launch_connect(self, java: str, libs: Path) -> None:
         k = self.state["kafka"]
         (port,) = self._ports(DEFAULT_PORTS["connect"])
         home = self.dir / "connect"
@@ -620,6 +630,9 @@ class Stack:
             "offset.flush.interval.ms": 10000,
             "listeners": f"http://127.0.0.1:{port}", "rest.advertised.host.name": "127.0.0.1",
             "rest.advertised.port": port,
+            # All plugins on our classpath have ServiceLoader manifests; the default also
+            # reflection-scans the whole classpath, which costs ~8 s per start.
+            "plugin.discovery": "service_load",
         }
         if k["sasl"]:  # the worker and its connectors' clients all log in as admin
             env = self.state["env"]
@@ -633,10 +646,13 @@ class Stack:
                           ["org.apache.kafka.connect.cli.ConnectDistributed",
                            home / "connect-distributed.properties"])
         proc = self._spawn("connect", "connect", argv, self.logs / "connect.out")
-        self.state["connect"] = {"port": port}
+        self.state["connect"] = {"port": port, "proc": proc}
         self.state["env"]["CONNECT_URL"] = url = f"http://127.0.0.1:{port}"
         self._save()
         log(f"started connect (pid {proc['pid']}) on {url}")
+
+    def _wait_connect(self) -> None:
+        url, proc = self.state["env"]["CONNECT_URL"], self.state["connect"]["proc"]
 
         def ready():
             # /health (KIP-1017) is 200 only once the worker has joined its group; / answers
@@ -714,9 +730,8 @@ def _services(args) -> dict:
     explicit = args.kafka or args.connect or args.redis or args.postgres or args.sasl \
         or args.brokers is not None
     if not explicit:
-        return {"kafka": True, "brokers": 1, "sasl": False, "connect": True, "redis": True,
-                "postgres": False}
-    return {"kafka": args.kafka, "brokers": args.brokers or 1, "sasl": args.sasl,
+        return {"kafka": True, "connect": True, "redis": True, "postgres": False}
+    return {"kafka": args.kafka, "brokers": args.brokers, "sasl": args.sasl or None,
             "connect": args.connect, "redis": args.redis, "postgres": args.postgres}
 
 

@@ -13,14 +13,15 @@ from monitoring.services import cluster_poll
 
 log = logging.getLogger(__name__)
 
-_redis: redis.Redis | None = None
+_clients: dict[str, redis.Redis] = {}
 
 
 def _conn() -> redis.Redis:
-    global _redis
-    if _redis is None:
-        _redis = redis.Redis.from_url(settings.REDIS_URL)
-    return _redis
+    """A Redis client for locks and due-marks, one per URL per process."""
+    url = settings.REDIS_URL
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    return _clients[url]
 
 
 @shared_task(name="monitoring.tasks.dispatch_polls", ignore_result=True)

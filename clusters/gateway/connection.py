@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -63,13 +65,7 @@ def translate(exc: BaseException, settings: ConnectionSettings, doing: str) -> G
         return exc
     where = f"cluster '{settings.name}' ({_servers(settings)})"
     seconds = settings.request_timeout_ms / 1000
-    if isinstance(exc, kafka_errors.NoBrokersAvailable):
-        return KafkaUnreachable(
-            f"No broker of {where} answered within {seconds:g} s while {doing}. "
-            "Check that the bootstrap servers are right and the brokers are running "
-            "and reachable from this server."
-        )
-    if isinstance(exc, kafka_errors.SaslAuthenticationFailedError | kafka_errors.AuthenticationFailedError):
+    if isinstance(exc, kafka_errors.SaslAuthenticationFailedError):
         return KafkaAuthFailed(
             f"{where} refused the login while {doing}: the username, password or SASL mechanism "
             "is wrong for this cluster."
@@ -101,13 +97,100 @@ def translate(exc: BaseException, settings: ConnectionSettings, doing: str) -> G
     return KafkaRequestFailed(f"Unexpected error from {where} while {doing}: {exc!r}.")
 
 
+class _BootstrapReasons(logging.Handler):
+    """kafka-python retries a failed bootstrap until its timeout and then only says
+    "Unable to bootstrap"; the real reason (refused, DNS, bad password) is in its log.
+    This handler keeps those lines so the error we raise can name the cause."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.lines: deque[tuple[float, str]] = deque(maxlen=50)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "failed" in message or "Authentication" in message:
+            self.lines.append((time.monotonic(), message))
+
+    def since(self, start: float) -> list[str]:
+        return [m for t, m in list(self.lines) if t >= start]
+
+
+_reasons = _BootstrapReasons()
+
+
+def _listen_for_reasons() -> None:
+    # Done at each bootstrap, not at import: logging.config.dictConfig resets child loggers.
+    for name in ("kafka.net.manager", "kafka.net.connection"):
+        logger = logging.getLogger(name)
+        if _reasons not in logger.handlers:
+            logger.addHandler(_reasons)
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False  # we log one translated line instead of every retry
+
+# Bootstraps are serialized so the captured reasons belong to the one that failed.
+_bootstrap_lock = threading.Lock()
+
+
+def _diagnose(settings: ConnectionSettings, reasons: list[str], exc: BaseException) -> GatewayError:
+    where = f"cluster '{settings.name}' ({_servers(settings)})"
+    seconds = settings.bootstrap_timeout_ms / 1000
+    # The closing "Unable to bootstrap" line says nothing; the attempts before it do.
+    reasons = [re.sub(r" \(backoff [0-9.]+ secs\)$", "", r) for r in reasons if "Unable to bootstrap" not in r]
+    text = " ".join(reasons)
+    if "UnsupportedSaslMechanism" in text:
+        return KafkaAuthFailed(
+            f"{where} does not offer the SASL mechanism {settings.sasl_mechanism}; "
+            "choose the mechanism its listener is configured with (e.g. SCRAM-SHA-512)."
+        )
+    if "Authentication failed" in text or "SaslAuthentication" in text or "authentication" in text.lower():
+        return KafkaAuthFailed(
+            f"{where} refused the login: the username, password or SASL mechanism "
+            f"({settings.sasl_mechanism or 'none'}) is wrong for this cluster."
+        )
+    if "DNS" in text:
+        hosts = ", ".join(sorted({s.rsplit(":", 1)[0] for s in settings.bootstrap_servers}))
+        return KafkaUnreachable(f"Cannot resolve the host name of {where} ({hosts}): check the spelling and DNS.")
+    if "refused" in text.lower():
+        return KafkaUnreachable(
+            f"{where} refused the connection: nothing listens on that host and port. "
+            "Check the port and that the brokers are running."
+        )
+    if "SSL" in text or "certificate" in text.lower():
+        detail = reasons[-1].split("Handshake failed: ")[-1]
+        return KafkaConfigInvalid(
+            f"The TLS handshake with {where} failed ({detail}). If the listener is not TLS, choose "
+            "PLAINTEXT or SASL_PLAINTEXT; otherwise check the CA certificate."
+        )
+    if settings.security_protocol == "PLAINTEXT" and "disconnected" in text:
+        return KafkaUnreachable(
+            f"{where} closed the connection during the handshake: the listener probably expects "
+            "SASL or TLS; choose the matching security protocol."
+        )
+    if isinstance(exc, kafka_errors.KafkaTimeoutError):
+        last = f" Last error: {reasons[-1]}." if reasons else ""
+        return KafkaTimeout(
+            f"No broker of {where} answered within {seconds:g} s.{last} "
+            "Check the bootstrap servers, that the brokers run, and that this server can reach them."
+        )
+    return translate(exc, settings, "connecting")
+
+
 def open_admin(settings: ConnectionSettings) -> KafkaAdminClient:
     """A new admin client, connected; raises our errors. The caller closes it."""
     config = client_config(settings)
+    wait_s = settings.bootstrap_timeout_ms / 1000 * 2 + 1
+    if not _bootstrap_lock.acquire(timeout=wait_s):
+        raise KafkaTimeout(f"Too many connections to Kafka are being opened; try cluster '{settings.name}' again.")
+    _listen_for_reasons()
+    start = time.monotonic()
     try:
         return KafkaAdminClient(bootstrap_timeout_ms=settings.bootstrap_timeout_ms, **config)
     except Exception as exc:  # kafka-python raises many types; translate them all
-        raise translate(exc, settings, "connecting") from None
+        error = _diagnose(settings, _reasons.since(start), exc)
+        log.warning("Connecting to cluster %s failed: %s", settings.name, error.message)
+        raise error from None
+    finally:
+        _bootstrap_lock.release()
 
 
 class _Entry:

@@ -1,5 +1,5 @@
-"""Settings every test run needs before Django starts: a throwaway secret and
-encryption key (the real ones come from the environment in production)."""
+"""Settings for the test suite: the real settings, fed throwaway secrets first
+(production takes them from the environment)."""
 
 import os
 from pathlib import Path
@@ -10,3 +10,5 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 # Django's SQLite test database is in memory unless named; the Celery worker test needs a file.
 os.environ.setdefault("SQLITE_TEST_NAME", str(Path(__file__).resolve().parent.parent / ".cache" / "test-db.sqlite3"))
+
+from controlplane.settings import *  # noqa: E402,F403

@@ -1,0 +1,88 @@
+"""Real services for integration tests, started once per session by dev/stack.py.
+
+`make test` starts the `test` stack (Kafka, Redis, PostgreSQL) and passes its
+addresses in the environment; run alone, these fixtures start what is missing.
+Nothing here is mocked."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from dev.stack import Stack  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/integration/" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def stack_env() -> dict[str, str]:
+    """Kafka (1 broker) and Redis: from the environment when `make test` started them,
+    otherwise started here and stopped at the end of the session."""
+    if os.environ.get("KAFKA_BOOTSTRAP") and os.environ.get("REDIS_URL"):
+        yield {k: v for k, v in os.environ.items() if k.startswith(("KAFKA_", "REDIS_", "CONNECT_"))}
+        return
+    stack = Stack(name="pytest", root=ROOT)
+    env = stack.up(kafka=True, redis=True)
+    try:
+        yield env
+    finally:
+        stack.down()
+
+
+@pytest.fixture(scope="session")
+def sasl_env() -> dict[str, str]:
+    """A second broker with a SASL/SCRAM-SHA-512 listener and the StandardAuthorizer."""
+    stack = Stack(name="pytest-sasl", root=ROOT)
+    env = stack.up(kafka=True, sasl=True, redis=False)
+    try:
+        yield env
+    finally:
+        stack.down()
+
+
+@pytest.fixture(autouse=True)
+def _real_redis(stack_env, settings):
+    """Point Channels and Celery at the stack's Redis for every integration test."""
+    from channels.layers import channel_layers
+
+    from controlplane.celery import app as celery_app
+
+    url = stack_env["REDIS_URL"]
+    settings.REDIS_URL = url
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [url], "prefix": "signalbox-test", "capacity": 1000},
+        }
+    }
+    channel_layers.backends.clear()
+    celery_app.conf.broker_url = url
+    celery_app.conf.result_backend = url
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    return django_user_model.objects.create_superuser("admin", "admin@example.com", "admin-pass-123")
+
+
+@pytest.fixture
+def local_cluster(stack_env, db):
+    from clusters.models import Cluster, ClusterStatus
+
+    cluster = Cluster.objects.create(name="local", bootstrap_servers=stack_env["KAFKA_BOOTSTRAP"])
+    ClusterStatus.objects.create(cluster=cluster)
+    return cluster
