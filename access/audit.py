@@ -53,7 +53,7 @@ def _record(
 ) -> AuditEvent:
     authenticated = user is not None and user.is_authenticated
     return AuditEvent.objects.create(
-        user=user if authenticated else None,
+        user_id=user.pk if authenticated and user is not None else None,
         actor=(user.get_username() if authenticated and user is not None else "anonymous"),
         source_ip=current_client_ip() or None,
         request_id=current_request_id() if current_request_id() != "-" else "",
@@ -84,13 +84,24 @@ def audit(
         yield event
     except Exception as exc:
         _record(
-            user=user, cluster=cluster, action=action, target=target,
-            before=event.before, after=None, result=AuditEvent.Result.ERROR, error=str(exc),
+            user=user,
+            cluster=cluster,
+            action=action,
+            target=target,
+            before=event.before,
+            after=None,
+            result=AuditEvent.Result.ERROR,
+            error=str(exc),
         )
         raise
     _record(
-        user=user, cluster=cluster, action=action, target=target,
-        before=event.before, after=event.after, result=AuditEvent.Result.OK,
+        user=user,
+        cluster=cluster,
+        action=action,
+        target=target,
+        before=event.before,
+        after=event.after,
+        result=AuditEvent.Result.OK,
     )
 
 
@@ -103,6 +114,12 @@ def audit_denied(
     reason: str,
 ) -> None:
     _record(
-        user=user, cluster=cluster, action=action, target=target,
-        before=None, after=None, result=AuditEvent.Result.DENIED, error=reason,
+        user=user,
+        cluster=cluster,
+        action=action,
+        target=target,
+        before=None,
+        after=None,
+        result=AuditEvent.Result.DENIED,
+        error=reason,
     )

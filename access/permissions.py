@@ -27,9 +27,7 @@ class Action(enum.StrEnum):
 _SUPERUSER_ONLY = {Action.CLUSTER_MANAGE}
 
 
-def has_permission(
-    *, user: AbstractBaseUser | AnonymousUser | None, cluster: Cluster | None, action: Action
-) -> bool:
+def has_permission(*, user: AbstractBaseUser | AnonymousUser | None, cluster: Cluster | None, action: Action) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if action in _SUPERUSER_ONLY:
@@ -37,9 +35,7 @@ def has_permission(
     return True
 
 
-def check_permission(
-    *, user: AbstractBaseUser | AnonymousUser | None, cluster: Cluster | None, action: Action
-) -> None:
+def check_permission(*, user: AbstractBaseUser | AnonymousUser | None, cluster: Cluster | None, action: Action) -> None:
     """Raise PermissionDenied (and record the denied attempt) unless the user may act."""
     if has_permission(user=user, cluster=cluster, action=action):
         return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, ClassVar
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
@@ -30,7 +30,10 @@ class ClusterStatusSerializer(serializers.ModelSerializer[ClusterStatus]):
 
 class ClusterSerializer(serializers.ModelSerializer[Cluster]):
     sasl_password = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, trim_whitespace=False,
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
         help_text="Write-only; omit or leave blank to keep the stored password.",
     )
     has_password = serializers.BooleanField(read_only=True)
@@ -40,10 +43,18 @@ class ClusterSerializer(serializers.ModelSerializer[Cluster]):
 
     class Meta:
         model = Cluster
-        fields = ["id", *services.EDITABLE_FIELDS, "sasl_password", "has_password", "status", "created_at", "updated_at"]
+        fields = [
+            "id",
+            *services.EDITABLE_FIELDS,
+            "sasl_password",
+            "has_password",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
         # Uniqueness and the rest are checked once, by the model in the service.
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: ClassVar[dict[str, dict[str, Any]]] = {"name": {"validators": []}}
 
     def split(self) -> tuple[dict[str, Any], str | None]:
         data = dict(self.validated_data)
@@ -92,7 +103,10 @@ class ClusterViewSet(viewsets.GenericViewSet[Cluster]):
         serializer.is_valid(raise_exception=True)
         fields, password = serializer.split()
         cluster = services.cluster_create(user=request.user, fields=fields, password=password)
-        return Response(ClusterSerializer(selectors.cluster_get(user=request.user, pk=cluster.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ClusterSerializer(selectors.cluster_get(user=request.user, pk=cluster.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     def _update(self, request: Request, pk: str, partial: bool) -> Response:
         cluster = selectors.cluster_get(user=request.user, pk=int(pk), action=Action.CLUSTER_MANAGE)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from clusters.encryption import decrypt_secret, encrypt_secret
-from clusters.gateway import SASL_MECHANISMS, SECURITY_PROTOCOLS, ConnectionSettings
+from clusters.gateway import ConnectionSettings
 from clusters.validators import (
     parse_bootstrap_servers,
     validate_bootstrap_servers,
@@ -22,8 +24,16 @@ class Cluster(models.Model):
     """A Kafka cluster Signalbox manages. Security settings are typed fields: there is
     deliberately no free-form client-property passthrough (CVE-2023-25194)."""
 
-    SecurityProtocol = models.TextChoices("SecurityProtocol", [(p, p) for p in SECURITY_PROTOCOLS])
-    SaslMechanism = models.TextChoices("SaslMechanism", [(m, m) for m in SASL_MECHANISMS])
+    class SecurityProtocol(models.TextChoices):
+        PLAINTEXT = "PLAINTEXT", "PLAINTEXT"
+        SSL = "SSL", "SSL"
+        SASL_PLAINTEXT = "SASL_PLAINTEXT", "SASL_PLAINTEXT"
+        SASL_SSL = "SASL_SSL", "SASL_SSL"
+
+    class SaslMechanism(models.TextChoices):
+        PLAIN = "PLAIN", "PLAIN"
+        SCRAM_SHA_256 = "SCRAM-SHA-256", "SCRAM-SHA-256"
+        SCRAM_SHA_512 = "SCRAM-SHA-512", "SCRAM-SHA-512"
 
     name = models.CharField(max_length=100, unique=True)
     bootstrap_servers = models.CharField(
@@ -44,12 +54,8 @@ class Cluster(models.Model):
     schema_registry_url = models.CharField(max_length=500, blank=True, validators=[validate_http_url])
     connect_urls = models.JSONField(default=list, blank=True, validators=[validate_url_list])
     metrics_urls = models.JSONField(default=list, blank=True, validators=[validate_url_list])
-    poll_interval_s = models.PositiveIntegerField(
-        default=5, validators=[MinValueValidator(1), MaxValueValidator(3600)]
-    )
-    read_only = models.BooleanField(
-        default=False, help_text="Refuse every change to this cluster from Signalbox."
-    )
+    poll_interval_s = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1), MaxValueValidator(3600)])
+    read_only = models.BooleanField(default=False, help_text="Refuse every change to this cluster from Signalbox.")
     enabled = models.BooleanField(default=True, help_text="Poll this cluster.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -93,10 +99,8 @@ class Cluster(models.Model):
         if self.ca_certificate and self.security_protocol not in ("SSL", "SASL_SSL"):
             errors["ca_certificate"] = "A CA certificate only applies to SSL or SASL_SSL."
         if self.bootstrap_servers:
-            try:
+            with contextlib.suppress(ValidationError):  # reported by the field validator
                 self.bootstrap_servers = ",".join(parse_bootstrap_servers(self.bootstrap_servers))
-            except ValidationError:
-                pass  # reported by the field validator
         if errors:
             raise ValidationError(errors)
 
@@ -135,6 +139,9 @@ class ClusterStatus(models.Model):
     offline_partitions = models.IntegerField(default=0)
     round_trip_ms = models.FloatField(null=True)
     poll_duration_ms = models.FloatField(null=True)
+
+    def __str__(self) -> str:
+        return f"status of cluster {self.cluster_id}"
 
     def as_event(self) -> dict[str, object]:
         """The shape pushed to browsers and returned by the API."""

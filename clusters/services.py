@@ -78,16 +78,17 @@ def cluster_create(*, user: User, fields: dict[str, Any], password: str | None =
     return cluster
 
 
-def cluster_update(
-    *, user: User, cluster: Cluster, fields: dict[str, Any], password: str | None = None
-) -> Cluster:
+def cluster_update(*, user: User, cluster: Cluster, fields: dict[str, Any], password: str | None = None) -> Cluster:
     """Change a cluster's settings; a blank password keeps the stored one."""
     check_permission(user=user, cluster=cluster, action=Action.CLUSTER_MANAGE)
     fresh = Cluster.objects.get(pk=cluster.pk)
     before = cluster_as_dict(fresh)
     _apply(fresh, fields, password)
     fresh.full_clean()
-    with transaction.atomic(), audit(user=user, cluster=fresh, action="cluster.update", target=fresh.name, before=before) as event:
+    with (
+        transaction.atomic(),
+        audit(user=user, cluster=fresh, action="cluster.update", target=fresh.name, before=before) as event,
+    ):
         fresh.save()
         event.after = cluster_as_dict(fresh)
     gateway.admins.forget(f"cluster:{fresh.pk}")
@@ -100,7 +101,10 @@ def cluster_delete(*, user: User, cluster: Cluster) -> None:
     check_permission(user=user, cluster=cluster, action=Action.CLUSTER_MANAGE)
     before = cluster_as_dict(cluster)
     pk = cluster.pk
-    with transaction.atomic(), audit(user=user, cluster=cluster, action="cluster.delete", target=cluster.name, before=before):
+    with (
+        transaction.atomic(),
+        audit(user=user, cluster=cluster, action="cluster.delete", target=cluster.name, before=before),
+    ):
         cluster.delete()
     gateway.admins.forget(f"cluster:{pk}")
 
@@ -112,7 +116,10 @@ def cluster_connection_test(*, user: User, cluster: Cluster) -> gateway.Connecti
     report = gateway.connection_test(cluster.connection())
     log.info(
         "Connection test of %s: cluster id %s, %d brokers, %.1f ms",
-        cluster.name, report.cluster_id, len(report.brokers), report.round_trip_ms,
+        cluster.name,
+        report.cluster_id,
+        len(report.brokers),
+        report.round_trip_ms,
     )
     return report
 

@@ -25,7 +25,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
     if isinstance(exc, DjangoValidationError):
         # Services validate through the model; give the API the same field messages.
-        exc = ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+        exc = ValidationError(
+            detail=exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

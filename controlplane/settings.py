@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+import plotly
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -16,7 +17,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 
 # Development may run on throwaway keys; anything else must set them explicitly.
-_DEV_SECRET = "insecure-dev-only-secret-key-change-me"
+_DEV_SECRET = "insecure-dev-only-secret-key-change-me"  # noqa: S105 (DEBUG only)
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured(
@@ -113,7 +114,7 @@ STATIC_ROOT = BASE_DIR / ".cache" / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     # plotly.js is served from the installed Python package, never from a CDN.
-    ("plotly", Path(__import__("plotly").__file__).parent / "package_data"),
+    ("plotly", Path(str(plotly.__file__)).parent / "package_data"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

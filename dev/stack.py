@@ -471,17 +471,19 @@ class Stack:
                 self._save()
         return stopped
 
-    def _wait(self, what: str, proc: dict, ready, timeout: float) -> None:
-        """Poll ready() until true; fail fast if the process exits, else after `timeout`."""
+    def _wait(self, what: str, proc: dict, ready, timeout: float, log_file: Path | None = None):
+        """Poll ready() until true; fail fast if the process exits, else after `timeout`.
+        `log` is the JVM's log4j file; its stdout file (proc["log"]) has JVM-level errors."""
         deadline = time.monotonic() + timeout
-        log_file = Path(proc["log"])
+        logs = [p for p in (log_file, Path(proc["log"])) if p]
         while not ready():
-            if not _alive(proc):
-                raise StackError(f"{what} exited during startup; see {_rel(log_file)}:\n"
-                                 f"{_tail(log_file)}")
-            if time.monotonic() > deadline:
-                raise StackError(f"{what} did not answer within {timeout:.0f} s; see "
-                                 f"{_rel(log_file)}:\n{_tail(log_file)}")
+            why = None if _alive(proc) else "exited during startup"
+            if why is None and time.monotonic() > deadline:
+                why = f"did not answer within {timeout:.0f} s"
+            if why:
+                shown = [p for p in logs if p.exists() and p.stat().st_size] or logs[:1]
+                raise StackError(f"{what} {why}; see {' and '.join(_rel(p) for p in shown)}:\n"
+                                 + "\n".join(_tail(p) for p in shown))
             time.sleep(0.25)
 
     # ---- services
@@ -609,8 +611,7 @@ class Stack:
                     if b"Kafka Server started" in log_file.read_bytes():
                         return kafka_answers(node["client_port"])
                 return False
-            proc = dict(node["proc"], log=str(log_file))
-            self._wait(f"Kafka node {node['id']}", proc, ready, timeout)
+            self._wait(f"Kafka node {node['id']}", node["proc"], ready, timeout, log_file)
         log(f"kafka ready: {self.state['env']['KAFKA_BOOTSTRAP']}")
 
     def _launch_connect(self, java: str, libs: Path) -> None:
@@ -661,8 +662,7 @@ class Stack:
             if status == 404:
                 status, _ = http_json(url + "/")
             return status == 200 and "version" in (http_json(url + "/")[1] or {})
-        self._wait("Kafka Connect", dict(proc, log=str(self.logs / "connect.log")), ready,
-                   TIMEOUTS["connect"])
+        self._wait("Kafka Connect", proc, ready, TIMEOUTS["connect"], self.logs / "connect.log")
         log(f"connect ready: {url}")
 
     def _start_redis(self) -> None:

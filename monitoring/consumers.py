@@ -12,7 +12,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from access.permissions import Action, has_permission, clusters_visible
+from access.permissions import Action, clusters_visible, has_permission
 from monitoring.events import cluster_group
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or content.get("action") not in ("subscribe", "unsubscribe"):
-            await self.send_json({"error": "Send {\"action\": \"subscribe\", \"cluster\": <id>}."})
+            await self.send_json({"error": 'Send {"action": "subscribe", "cluster": <id>}.'})
             return
         cluster_id = content.get("cluster")
         if not isinstance(cluster_id, int) or isinstance(cluster_id, bool):

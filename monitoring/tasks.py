@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import redis
@@ -52,8 +53,6 @@ def poll_cluster(cluster_id: int) -> dict[str, object]:
     try:
         status = cluster_poll(cluster=cluster)
     finally:
-        try:
+        with contextlib.suppress(redis.exceptions.LockError):  # expired during a very slow poll
             lock.release()
-        except redis.exceptions.LockError:
-            pass
     return {"cluster": cluster_id, "outcome": "ok" if status.reachable else "unreachable", "error": status.error}

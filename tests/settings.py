@@ -11,4 +11,4 @@ os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 # Django's SQLite test database is in memory unless named; the Celery worker test needs a file.
 os.environ.setdefault("SQLITE_TEST_NAME", str(Path(__file__).resolve().parent.parent / ".cache" / "test-db.sqlite3"))
 
-from controlplane.settings import *  # noqa: E402,F403
+from controlplane.settings import *  # noqa: F403

@@ -70,12 +70,8 @@ def translate(exc: BaseException, settings: ConnectionSettings, doing: str) -> G
             f"{where} refused the login while {doing}: the username, password or SASL mechanism "
             "is wrong for this cluster."
         )
-    if isinstance(
-        exc, kafka_errors.ClusterAuthorizationFailedError | kafka_errors.TopicAuthorizationFailedError
-    ):
-        return KafkaAuthFailed(
-            f"{where} denied the request while {doing}: the configured user lacks the ACL for it."
-        )
+    if isinstance(exc, kafka_errors.ClusterAuthorizationFailedError | kafka_errors.TopicAuthorizationFailedError):
+        return KafkaAuthFailed(f"{where} denied the request while {doing}: the configured user lacks the ACL for it.")
     if isinstance(exc, kafka_errors.KafkaTimeoutError | TimeoutError):
         return KafkaTimeout(
             f"{where} did not answer within {seconds:g} s while {doing}. "
@@ -126,6 +122,7 @@ def _listen_for_reasons() -> None:
             logger.addHandler(_reasons)
         logger.setLevel(logging.WARNING)
         logger.propagate = False  # we log one translated line instead of every retry
+
 
 # Bootstraps are serialized so the captured reasons belong to the one that failed.
 _bootstrap_lock = threading.Lock()

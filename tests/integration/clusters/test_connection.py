@@ -19,7 +19,9 @@ def api(admin_user):
 
 
 def test_connection_test_reports_the_real_cluster(stack_env):
-    settings = gateway.ConnectionSettings(name="local", bootstrap_servers=tuple(stack_env["KAFKA_BOOTSTRAP"].split(",")))
+    settings = gateway.ConnectionSettings(
+        name="local", bootstrap_servers=tuple(stack_env["KAFKA_BOOTSTRAP"].split(","))
+    )
     report = gateway.connection_test(settings)
     assert report.cluster_id == stack_env["KAFKA_CLUSTER_ID"]
     assert len(report.brokers) == int(stack_env["KAFKA_BROKER_COUNT"])
@@ -38,7 +40,11 @@ def test_api_test_connection_of_a_saved_cluster(api, local_cluster, stack_env):
 
 
 def test_api_test_connection_unsaved_settings_saves_nothing(api, stack_env):
-    response = api.post("/api/v1/clusters/test-connection/", {"name": "try", "bootstrap_servers": stack_env["KAFKA_BOOTSTRAP"]}, format="json")
+    response = api.post(
+        "/api/v1/clusters/test-connection/",
+        {"name": "try", "bootstrap_servers": stack_env["KAFKA_BOOTSTRAP"]},
+        format="json",
+    )
     assert response.status_code == 200, response.content
     assert response.json()["cluster_id"] == stack_env["KAFKA_CLUSTER_ID"]
     assert not Cluster.objects.exists()
@@ -47,7 +53,9 @@ def test_api_test_connection_unsaved_settings_saves_nothing(api, stack_env):
 def test_unreachable_port_is_a_502_naming_the_cause(api, settings):
     settings.KAFKA_BOOTSTRAP_TIMEOUT_MS = 1500
     start = time.monotonic()
-    response = api.post("/api/v1/clusters/test-connection/", {"name": "nowhere", "bootstrap_servers": "127.0.0.1:1"}, format="json")
+    response = api.post(
+        "/api/v1/clusters/test-connection/", {"name": "nowhere", "bootstrap_servers": "127.0.0.1:1"}, format="json"
+    )
     assert response.status_code == 502
     assert "refused the connection" in response.json()["detail"]
     assert response.json()["code"] == "unreachable"
@@ -56,19 +64,33 @@ def test_unreachable_port_is_a_502_naming_the_cause(api, settings):
 
 def test_form_test_connection_shows_result_fragment(client, admin_user, stack_env):
     client.force_login(admin_user)
-    ok = client.post("/clusters/test-connection/", {"name": "x", "bootstrap_servers": stack_env["KAFKA_BOOTSTRAP"], "security_protocol": "PLAINTEXT", "poll_interval_s": 5})
+    ok = client.post(
+        "/clusters/test-connection/",
+        {
+            "name": "x",
+            "bootstrap_servers": stack_env["KAFKA_BOOTSTRAP"],
+            "security_protocol": "PLAINTEXT",
+            "poll_interval_s": 5,
+        },
+    )
     assert 'id="test-ok"' in ok.content.decode()
     assert stack_env["KAFKA_CLUSTER_ID"] in ok.content.decode()
-    bad = client.post("/clusters/test-connection/", {"name": "x", "bootstrap_servers": "nonsense", "security_protocol": "PLAINTEXT", "poll_interval_s": 5})
+    bad = client.post(
+        "/clusters/test-connection/",
+        {"name": "x", "bootstrap_servers": "nonsense", "security_protocol": "PLAINTEXT", "poll_interval_s": 5},
+    )
     assert "not host:port" in bad.content.decode()
 
 
 def test_wrong_sasl_password_is_reported_as_such(api, sasl_env, settings):
     settings.KAFKA_BOOTSTRAP_TIMEOUT_MS = 2000
     body = {
-        "name": "secure", "bootstrap_servers": sasl_env["KAFKA_BOOTSTRAP"],
-        "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
-        "sasl_username": sasl_env["KAFKA_SASL_USERNAME"], "sasl_password": "definitely-wrong",
+        "name": "secure",
+        "bootstrap_servers": sasl_env["KAFKA_BOOTSTRAP"],
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_username": sasl_env["KAFKA_SASL_USERNAME"],
+        "sasl_password": "definitely-wrong",
     }
     response = api.post("/api/v1/clusters/test-connection/", body, format="json")
     assert response.status_code == 502, response.content
@@ -92,7 +114,9 @@ def test_health_of_a_real_cluster_counts_topics(stack_env):
             admin.create_topics([NewTopic("health-count", 4, 1)])
     finally:
         admin.close()
-    settings = gateway.ConnectionSettings(name="local", ident="health-test", bootstrap_servers=(stack_env["KAFKA_BOOTSTRAP"],))
+    settings = gateway.ConnectionSettings(
+        name="local", ident="health-test", bootstrap_servers=(stack_env["KAFKA_BOOTSTRAP"],)
+    )
     health = gateway.cluster_health(settings)
     assert health.cluster_id == stack_env["KAFKA_CLUSTER_ID"]
     assert health.topic_count >= 1 and health.partition_count >= 4

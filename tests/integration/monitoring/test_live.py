@@ -47,14 +47,14 @@ async def test_poll_result_reaches_a_subscribed_browser(admin_user, local_cluste
 
 
 async def test_unauthenticated_socket_is_closed():
-    ws, connected, code = await _connect(None)
+    _, connected, code = await _connect(None)
     assert not connected
     assert code == 4401
 
 
 async def test_foreign_origin_is_refused(admin_user):
     cookie = await sync_to_async(_cookie_for)(admin_user)
-    ws, connected, _ = await _connect(cookie, origin=b"http://evil.example.com")
+    _, connected, _ = await _connect(cookie, origin=b"http://evil.example.com")
     assert not connected
 
 

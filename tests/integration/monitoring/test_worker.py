@@ -38,9 +38,25 @@ def worker(stack_env, tmp_path):
     log = tmp_path / "worker.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "controlplane", "worker", "--pool=solo",
-             "--concurrency=1", "--without-gossip", "--without-mingle", "-n", "pytest@%h", "--loglevel=INFO"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "controlplane",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                "pytest@%h",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         yield proc, log
@@ -69,7 +85,7 @@ def test_real_worker_polls_the_cluster(worker, local_cluster, stack_env):
 
 
 def test_dispatcher_queues_one_poll_per_due_cluster(worker, local_cluster):
-    from monitoring.tasks import dispatch_polls, _conn
+    from monitoring.tasks import _conn, dispatch_polls
 
     _conn().delete(f"signalbox:poll-due:{local_cluster.pk}")
     assert dispatch_polls() == 1

@@ -53,11 +53,31 @@ def test_create_returns_cluster_without_secrets_and_audits(admin_client):
     ("body", "field", "fragment"),
     [
         ({"name": "x", "bootstrap_servers": "nonsense"}, "bootstrap_servers", "not host:port"),
-        ({"name": "x", "bootstrap_servers": "h:9092", "security_protocol": "BOGUS"}, "security_protocol", "not a valid choice"),
-        ({"name": "x", "bootstrap_servers": "h:9092", "security_protocol": "SASL_SSL"}, "sasl_mechanism", "SASL mechanism"),
-        ({"name": "x", "bootstrap_servers": "h:9092", "security_protocol": "SSL", "ca_certificate": "abc"}, "ca_certificate", "PEM"),
-        ({"name": "x", "bootstrap_servers": "h:9092", "poll_interval_s": 0}, "poll_interval_s", "greater than or equal to 1"),
-        ({"name": "x", "bootstrap_servers": "h:9092", "connect_urls": ["ftp://x"]}, "connect_urls", "http:// or https://"),
+        (
+            {"name": "x", "bootstrap_servers": "h:9092", "security_protocol": "BOGUS"},
+            "security_protocol",
+            "not a valid choice",
+        ),
+        (
+            {"name": "x", "bootstrap_servers": "h:9092", "security_protocol": "SASL_SSL"},
+            "sasl_mechanism",
+            "SASL mechanism",
+        ),
+        (
+            {"name": "x", "bootstrap_servers": "h:9092", "security_protocol": "SSL", "ca_certificate": "abc"},
+            "ca_certificate",
+            "PEM",
+        ),
+        (
+            {"name": "x", "bootstrap_servers": "h:9092", "poll_interval_s": 0},
+            "poll_interval_s",
+            "greater than or equal to 1",
+        ),
+        (
+            {"name": "x", "bootstrap_servers": "h:9092", "connect_urls": ["ftp://x"]},
+            "connect_urls",
+            "http:// or https://",
+        ),
         ({"bootstrap_servers": "h:9092"}, "name", "required"),
     ],
 )
@@ -105,7 +125,13 @@ def test_anonymous_is_refused():
 
 
 def test_update_keeps_password_when_omitted_and_audits_before_after(admin_client):
-    body = {**VALID, "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "PLAIN", "sasl_username": "u", "sasl_password": "keep-me"}
+    body = {
+        **VALID,
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "PLAIN",
+        "sasl_username": "u",
+        "sasl_password": "keep-me",
+    }
     pk = admin_client.post("/api/v1/clusters/", body, format="json").json()["id"]
     response = admin_client.patch(f"/api/v1/clusters/{pk}/", {"poll_interval_s": 30}, format="json")
     assert response.status_code == 200, response.content
@@ -117,7 +143,9 @@ def test_update_keeps_password_when_omitted_and_audits_before_after(admin_client
 
 def test_failed_update_changes_nothing(admin_client):
     pk = admin_client.post("/api/v1/clusters/", VALID, format="json").json()["id"]
-    response = admin_client.patch(f"/api/v1/clusters/{pk}/", {"bootstrap_servers": "no-port", "poll_interval_s": 9}, format="json")
+    response = admin_client.patch(
+        f"/api/v1/clusters/{pk}/", {"bootstrap_servers": "no-port", "poll_interval_s": 9}, format="json"
+    )
     assert response.status_code == 400
     cluster = Cluster.objects.get(pk=pk)
     assert (cluster.bootstrap_servers, cluster.poll_interval_s) == ("kafka-1:9092,kafka-2:9092", 5)

@@ -14,7 +14,10 @@ from clusters.validators import parse_bootstrap_servers, parse_url_list, validat
     ("raw", "expected"),
     [
         ("localhost:9092", ["localhost:9092"]),
-        ("kafka-1.example.com:9092, kafka-2.example.com:9093", ["kafka-1.example.com:9092", "kafka-2.example.com:9093"]),
+        (
+            "kafka-1.example.com:9092, kafka-2.example.com:9093",
+            ["kafka-1.example.com:9092", "kafka-2.example.com:9093"],
+        ),
         ("10.0.0.1:9092\n10.0.0.2:9092", ["10.0.0.1:9092", "10.0.0.2:9092"]),
         ("[::1]:9092", ["[::1]:9092"]),
         ("broker_1.internal:19092", ["broker_1.internal:19092"]),

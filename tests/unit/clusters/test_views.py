@@ -26,8 +26,10 @@ def test_empty_list_says_what_to_do(admin):
 
 
 def test_create_form_shows_field_errors_and_saves_nothing(admin):
-    response = admin.post("/clusters/new/", {"name": "x", "bootstrap_servers": "PLAINTEXT://h:9092",
-                                             "security_protocol": "SASL_SSL", "poll_interval_s": 5})
+    response = admin.post(
+        "/clusters/new/",
+        {"name": "x", "bootstrap_servers": "PLAINTEXT://h:9092", "security_protocol": "SASL_SSL", "poll_interval_s": 5},
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "no scheme like PLAINTEXT://" in body
@@ -36,11 +38,19 @@ def test_create_form_shows_field_errors_and_saves_nothing(admin):
 
 
 def test_create_then_edit_never_renders_the_password(admin):
-    response = admin.post("/clusters/new/", {
-        "name": "sasl", "bootstrap_servers": "h:9092", "security_protocol": "SASL_PLAINTEXT",
-        "sasl_mechanism": "SCRAM-SHA-256", "sasl_username": "u", "sasl_password": "top-secret-pw",
-        "poll_interval_s": 5, "enabled": "on",
-    })
+    response = admin.post(
+        "/clusters/new/",
+        {
+            "name": "sasl",
+            "bootstrap_servers": "h:9092",
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": "SCRAM-SHA-256",
+            "sasl_username": "u",
+            "sasl_password": "top-secret-pw",
+            "poll_interval_s": 5,
+            "enabled": "on",
+        },
+    )
     cluster = Cluster.objects.get(name="sasl")
     assert response.status_code == 302 and response["Location"] == f"/clusters/{cluster.pk}/"
     for url in (f"/clusters/{cluster.pk}/", f"/clusters/{cluster.pk}/edit/", "/clusters/"):

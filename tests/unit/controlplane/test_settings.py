@@ -13,8 +13,11 @@ def _boot(**env):
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        cwd="/", env={**clean, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "controlplane.settings"},
-        capture_output=True, text=True, timeout=60,
+        cwd="/",
+        env={**clean, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "controlplane.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
