@@ -317,7 +317,8 @@ class Stack:
             self.state = self._load()
             if self.state and not self._healthy():
                 log(f"stack {self.name!r} is partly dead: stopping the rest and starting afresh")
-                self._stop_all()
+                for line in self._stop_all():
+                    log(line)
             if not self.state:
                 self._wipe()
                 self.state = {"name": self.name, "procs": [], "ports": [], "env": {}}
@@ -780,7 +781,8 @@ def main(argv=None) -> int:
         elif args.cmd == "up":
             _print_env(Stack(args.name).up(**_services(args)))
         elif args.cmd == "run":
-            signal.signal(signal.SIGTERM, _raise_interrupt)
+            for sig in (signal.SIGINT, signal.SIGTERM):  # even if started with SIGINT ignored
+                signal.signal(sig, _raise_interrupt)
             stack = Stack(args.name)
             try:
                 _print_env(stack.up(**_services(args)))

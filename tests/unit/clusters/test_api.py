@@ -171,3 +171,16 @@ def test_openapi_schema_lists_cluster_endpoints(admin_client):
     assert "/api/v1/clusters/" in paths
     assert "/api/v1/clusters/{id}/test-connection/" in paths
     assert "/api/v1/clusters/test-connection/" in paths
+
+
+def test_api_docs_page_is_served_locally(admin_client):
+    from django.test import Client
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="root"))
+    response = client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in body
+    assert "cdn" not in body.lower()
