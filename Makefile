@@ -17,7 +17,7 @@ demo: setup
 	@bash dev/demo.sh
 
 test: setup-dev
-	@bash dev/test.sh
+	@bash dev/test.sh $(ARGS)
 
 up:
 	@$(PYTHON) dev/stack.py up --name dev --kafka --connect --redis

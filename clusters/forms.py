@@ -30,7 +30,9 @@ class ClusterForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "127.0.0.1:9092"}),
     )
     security_protocol = forms.ChoiceField(choices=Cluster.SecurityProtocol.choices)
-    sasl_mechanism = forms.ChoiceField(choices=[("", "—"), *Cluster.SaslMechanism.choices], required=False)
+    sasl_mechanism = forms.ChoiceField(
+        label="SASL mechanism", choices=[("", "—"), *Cluster.SaslMechanism.choices], required=False
+    )
     sasl_username = forms.CharField(max_length=255, required=False, label="SASL username")
     sasl_password = forms.CharField(
         required=False,

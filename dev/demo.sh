@@ -33,6 +33,7 @@ export SIGNALBOX_PORT=$port
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-localhost,127.0.0.1}
 
 $PY manage.py migrate --noinput -v0
+$PY manage.py collectstatic --noinput -v0
 login=$($PY manage.py demo_setup --bootstrap "$KAFKA_BOOTSTRAP" --connect-url "${CONNECT_URL:-}")
 
 cat <<MSG

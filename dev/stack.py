@@ -784,7 +784,7 @@ def main(argv=None) -> int:
             for sig in (signal.SIGINT, signal.SIGTERM):  # even if started with SIGINT ignored
                 signal.signal(sig, _raise_interrupt)
             stack = Stack(args.name)
-            try:
+            try:  # a requested stop (KeyboardInterrupt from the handler) is a clean exit
                 _print_env(stack.up(**_services(args)))
                 log("running; Ctrl-C or SIGTERM stops the stack")
                 while True:  # a dead service ends the run, so a Procfile manager notices
@@ -792,6 +792,8 @@ def main(argv=None) -> int:
                     dead = [p for p in stack.state["procs"] if not _alive(p)]
                     if dead:
                         raise StackError(f"{dead[0]['label']} died; see {_rel(Path(dead[0]['log']))}")
+            except KeyboardInterrupt:
+                log("stopping")
             finally:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not
                 signal.signal(signal.SIGTERM, signal.SIG_IGN)  # interrupt the shutdown
