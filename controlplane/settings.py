@@ -12,7 +12,10 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# ENV_FILE names another file, or "none" to read only the real environment.
+_env_file = environ.Env().str("ENV_FILE", default=str(BASE_DIR / ".env"))
+if _env_file.lower() != "none":
+    environ.Env.read_env(_env_file, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 

@@ -1,30 +1,30 @@
 #!/usr/bin/env python3
-"""Start the real backing services of Signalbox (Kafka, Kafka Connect, Redis, PostgreSQL)
-as plain background processes on 127.0.0.1, for dev, demo, tests and benchmarks.
+"""Start the real backing services of Signalbox (Kafka, Kafka Connect, Redis, PostgreSQL) as plain
+background processes on 127.0.0.1, for dev, demo, tests and benchmarks.
 
 No Docker, no virtualenv: Python 3.11 stdlib only, so it runs on a fresh machine.
 
 CLI (progress goes to stderr; stdout carries only KEY=value lines, so it can be eval'ed):
-    python3 dev/stack.py jars                    # ensure the Kafka jars (mvn, or $KAFKA_HOME/libs)
-    python3 dev/stack.py install [--postgres]    # apt-get install what is missing
-    python3 dev/stack.py up   [--name NAME] [--kafka] [--brokers N] [--sasl] [--connect]
-                              [--redis] [--postgres]
-    python3 dev/stack.py run  [same flags]       # like up, foreground, stops on SIGINT/SIGTERM
-    python3 dev/stack.py env  [--name NAME]      # print the env of a running stack
-    python3 dev/stack.py down [--name NAME]      # stop it and delete its data
+    python3 dev/stack.py jars                  # ensure the Kafka jars (mvn into .cache/kafka/libs, or $KAFKA_HOME/libs)
+    python3 dev/stack.py install [--postgres]  # apt-get install the servers that are missing
+    python3 dev/stack.py up [--name NAME] [--kafka] [--brokers N] [--sasl] [--connect] [--redis] [--postgres]
+    python3 dev/stack.py run [same flags]      # like up, in the foreground; SIGINT/SIGTERM stops the stack
+    python3 dev/stack.py env [--name NAME]     # print the env of a running stack (exit 1 if none)
+    python3 dev/stack.py down [--name NAME]    # stop it and delete its data
 `up` without service flags starts kafka (1 broker) + connect + redis. NAME defaults to "dev".
 
 API (pytest fixtures, benchmarks):
     from dev.stack import Stack
-    stack = Stack(name="test")            # root= the project checkout (default: this repo)
-    env = stack.up(kafka=True, brokers=1, sasl=False, connect=False, redis=True, postgres=False)
-    ...; stack.down()
+    stack = Stack(name="test")  # root= the project checkout whose .cache/stack/ holds the state (default: this one)
+    env = stack.up(kafka=True, brokers=1, sasl=False, connect=False, redis=True, postgres=False)  # these are defaults
+    ...
+    stack.down()
 
-Everything of stack NAME lives in <root>/.cache/stack/NAME/ (state.json, logs/, data), except
-the Postgres cluster, which lives in /tmp/signalbox-pg-NAME because it must be owned by the
-`postgres` user. Ports are the usual defaults when free, otherwise free ones picked by the OS,
-so stacks with different names run side by side.
+Stack NAME lives in <root>/.cache/stack/NAME/ (state.json, logs/, data), except its Postgres cluster, which is in
+/tmp/signalbox-pg-NAME because it must be owned by the `postgres` user. Ports are the usual ones when free, else ports
+picked by the OS, so stacks with different names run side by side.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,33 +46,34 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 DEV_DIR = Path(__file__).resolve().parent
 REPO_ROOT = DEV_DIR.parent
 LOG4J_CONFIG = DEV_DIR / "log4j2.properties"
 POM = DEV_DIR / "pom.xml"
-# The jars belong to this checkout's dev/pom.xml, whatever `root` a Stack uses for its state.
+# The jars belong to this checkout's dev/pom.xml, whatever `root` a Stack keeps its state in.
 CACHED_LIBS = REPO_ROOT / ".cache" / "kafka" / "libs"
-REQUIRED_JARS = ("kafka_2.13-", "kafka-tools-", "connect-runtime-", "connect-file-",
-                 "connect-json-", "log4j-core-")
-DEFAULT_PORTS = {"kafka": 9092, "controller": 9093, "sasl": 9094, "connect": 8083,
-                 "redis": 6379, "postgres": 5432}
-TIMEOUTS = {"kafka": 60, "connect": 90, "redis": 15, "postgres": 30}
-SASL_MECHANISM = "SCRAM-SHA-512"
-SASL_USER = "admin"
-DB_USER = DB_PASSWORD = DB_NAME = "signalbox"
-# Canonical order of the printed env (also the contract with settings/tests).
-ENV_ORDER = ("KAFKA_BOOTSTRAP", "KAFKA_SECURITY_PROTOCOL", "KAFKA_CLUSTER_ID", "KAFKA_BROKER_COUNT",
-             "KAFKA_SASL_BOOTSTRAP", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME",
-             "KAFKA_SASL_PASSWORD", "CONNECT_URL", "REDIS_URL", "DATABASE_URL")
-# Stop order: Connect before Kafka (it would log errors while the brokers vanish).
+REQUIRED_JARS = ("kafka_2.13-", "kafka-tools-", "connect-runtime-", "connect-file-", "connect-json-", "log4j-core-")
+DEFAULT_PORTS = {"kafka": 9092, "controller": 9093, "sasl": 9094, "connect": 8083, "redis": 6379, "postgres": 5432}
+TIMEOUTS = {"kafka": 60, "connect": 90, "redis": 15, "postgres": 30}  # seconds
+SASL_MECHANISM, SASL_USER = "SCRAM-SHA-512", "admin"
+DB_USER = DB_PASSWORD = DB_NAME = "signalbox"  # noqa: S105 - throwaway local test database
+SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="{}" password="{}";'
+# The printed env, in this order: the contract with settings, tests and scripts.
+ENV_ORDER = (
+    *("KAFKA_BOOTSTRAP", "KAFKA_SECURITY_PROTOCOL", "KAFKA_CLUSTER_ID", "KAFKA_BROKER_COUNT", "KAFKA_SASL_BOOTSTRAP"),
+    *("KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "CONNECT_URL", "REDIS_URL", "DATABASE_URL"),
+)
+# Stop order: Connect before Kafka, or it logs errors while the brokers vanish.
 STOP_ORDER = ("connect", "kafka", "redis", "postgres")
-# Same GC flags as Kafka's own start scripts; small heaps because the suite runs several JVMs
-# on a 2-core machine.
-JVM_FLAGS = ["-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
-             "-XX:+ExplicitGCInvokesConcurrent", "-XX:+ExitOnOutOfMemoryError",
-             "-Djava.awt.headless=true"]
+# GC flags of Kafka's own start scripts. Heaps are small: the suite runs several JVMs on a 2-core machine.
+JVM_FLAGS = (
+    "-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent"
+)
+JVM_FLAGS += " -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true"
 
 
 class StackError(Exception):
@@ -83,29 +84,29 @@ def log(msg: str) -> None:
     print(f"[stack] {msg}", file=sys.stderr, flush=True)
 
 
-# --------------------------------------------------------------------------- tools & packages
+# ---------------------------------------------------------------------------------------------- tools & packages
+
 
 def apt_install(*packages: str) -> None:
-    """apt-get install; `apt-get update` only when the lists are empty or the install fails."""
+    """apt-get install; `apt-get update` first only when the package lists are empty or the install fails."""
     cmd = "apt-get install -y " + " ".join(packages)
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         raise StackError(f"{', '.join(packages)} missing: run `sudo {cmd}` (needs root and apt)")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    lists = Path("/var/lib/apt/lists")
-    if not any("_Packages" in p.name for p in lists.glob("*")):
-        log("apt package lists are empty: apt-get update")
-        subprocess.run(["apt-get", "update"], stdout=sys.stderr, env=env, check=False)
-    log(f"installing: {cmd}")
     argv = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    if not any("_Packages" in p.name for p in Path("/var/lib/apt/lists").glob("*")):
+        log("apt package lists are empty: apt-get update")
+        subprocess.run(["apt-get", "update"], stdout=sys.stderr, env=env)
+    log(f"installing: {cmd}")
     if subprocess.run(argv, stdout=sys.stderr, env=env).returncode != 0:
-        log("install failed; apt-get update and retry")
-        subprocess.run(["apt-get", "update"], stdout=sys.stderr, env=env, check=False)
+        log("install failed: apt-get update, then again")
+        subprocess.run(["apt-get", "update"], stdout=sys.stderr, env=env)
         if subprocess.run(argv, stdout=sys.stderr, env=env).returncode != 0:
             raise StackError(f"`{cmd}` failed (see the apt output above)")
 
 
 def ensure_java() -> str:
-    """Path of a Java >= 17 (Kafka 4 needs 17), installing openjdk-17-jre-headless if missing."""
+    """Path of a Java 17+ (Kafka 4 needs it), installing openjdk-17-jre-headless if there is no java."""
     if not shutil.which("java"):
         apt_install("openjdk-17-jre-headless")
     java = shutil.which("java")
@@ -114,42 +115,40 @@ def ensure_java() -> str:
     out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
     m = re.search(r'version "(\d+)', out)
     if not m or int(m.group(1)) < 17:
-        raise StackError(f"{java} is not Java 17+ ({out.strip()[:60]!r}): "
-                         "apt-get install -y openjdk-17-jre-headless")
+        raise StackError(f"{java} is not Java 17+ ({out.strip()[:60]!r}): apt-get install -y openjdk-17-jre-headless")
     return java
 
 
-def _pom_digest() -> str:
-    return hashlib.sha256(POM.read_bytes()).hexdigest()
-
-
 def ensure_jars() -> Path:
-    """Directory with the Kafka/Connect jars: $KAFKA_HOME/libs, else .cache/kafka/libs via mvn."""
+    """Directory with the Kafka and Connect jars: $KAFKA_HOME/libs if set, else .cache/kafka/libs (mvn fetches them
+    there from dev/pom.xml when missing or when the pom changed)."""
     if os.environ.get("KAFKA_HOME"):
         libs = Path(os.environ["KAFKA_HOME"]) / "libs"
         if not any(libs.glob("kafka_2.13-*.jar")):
-            raise StackError(f"KAFKA_HOME={os.environ['KAFKA_HOME']} has no libs/kafka_2.13-*.jar: "
-                             "point it at an unpacked Kafka 4.x release, or unset it")
+            raise StackError(
+                f"KAFKA_HOME={libs.parent} has no libs/kafka_2.13-*.jar: point it at an unpacked Kafka 4.x"
+            )
         return libs
-    marker = CACHED_LIBS / ".pom-sha256"
-    CACHED_LIBS.parent.mkdir(parents=True, exist_ok=True)
+    marker, digest = CACHED_LIBS / ".pom-sha256", hashlib.sha256(POM.read_bytes()).hexdigest()
     with _flock(CACHED_LIBS.parent / ".jars.lock"):  # two `up`s on a fresh machine: one mvn
         have = all(any(CACHED_LIBS.glob(f"{j}*.jar")) for j in REQUIRED_JARS)
-        if have and marker.exists() and marker.read_text() != _pom_digest():
-            log("dev/pom.xml changed since the jars were fetched: refetching them")
+        if have and marker.exists() and marker.read_text() != digest:
+            # (JVMs of running stacks may still load classes from these jars: restart them afterwards.)
+            log("dev/pom.xml changed since the jars were fetched: fetching them again")
             shutil.rmtree(CACHED_LIBS)
             have = False
         if not have:
             if not shutil.which("mvn"):
                 apt_install("maven")
             ensure_java()
-            cmd = ["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-                   "-DincludeScope=runtime", f"-DoutputDirectory={CACHED_LIBS}"]
+            cmd = ["mvn", "-q", "-B", "-Dstyle.color=never", "-f", str(POM), "dependency:copy-dependencies"]
+            cmd += ["-DincludeScope=runtime", f"-DoutputDirectory={CACHED_LIBS}"]
             log("fetching the Kafka jars: " + " ".join(cmd))
             if subprocess.run(cmd, stdout=sys.stderr).returncode != 0:
-                raise StackError("mvn could not fetch the Kafka jars (see its output above); "
-                                 "fix the network/Maven settings or set KAFKA_HOME to a Kafka 4.x")
-        marker.write_text(_pom_digest())
+                raise StackError(
+                    "mvn could not fetch the Kafka jars (output above): fix its network, or set KAFKA_HOME"
+                )
+        marker.write_text(digest)
     return CACHED_LIBS
 
 
@@ -160,33 +159,34 @@ def ensure_redis() -> str:
 
 
 def ensure_postgres() -> Path:
-    """bin dir of the newest installed PostgreSQL server (Debian layout)."""
-    def newest():
+    """bin dir of the newest installed PostgreSQL server (Debian layout), installing `postgresql` if there is none."""
+
+    def newest() -> Path | None:
         bins = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/postgres")]
         return max(bins, key=lambda p: int(p.parent.name), default=None)
+
     if newest() is None:
         apt_install("postgresql")
-    if newest() is None:
+    found = newest()
+    if found is None:
         raise StackError("no /usr/lib/postgresql/*/bin/postgres: apt-get install -y postgresql")
-    return newest()
+    return found
 
 
-# --------------------------------------------------------------------------- small helpers
+# ---------------------------------------------------------------------------------------------- small helpers
+
 
 @contextlib.contextmanager
-def _flock(path: Path):
+def _flock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+        fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 def _port_free(port: int) -> bool:
-    # SO_REUSEADDR like the servers themselves, so a port in TIME_WAIT still counts as free.
     with socket.socket() as s:
+        # SO_REUSEADDR as the servers themselves use it, so a port in TIME_WAIT still counts as free.
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
@@ -198,11 +198,11 @@ def _port_free(port: int) -> bool:
 def _os_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 def _proc_start(pid: int) -> int | None:
-    """Start time of a live (non-zombie) pid, to tell our process from a recycled pid."""
+    """Start time of a live (non-zombie) pid: tells our process from a recycled pid."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
@@ -214,6 +214,25 @@ def _alive(proc: dict) -> bool:
     return _proc_start(proc["pid"]) == proc["start"]
 
 
+def _signal(proc: dict, sig: str, group: bool) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        (os.killpg if group else os.kill)(proc["pid"], getattr(signal, "SIG" + sig))
+
+
+def _gone(procs: list[dict], timeout: float) -> bool:
+    """Wait until none of procs is alive, reaping those that are our own children."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for p in procs:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(p["pid"], os.WNOHANG)
+        if not any(_alive(p) for p in procs):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
 def _tail(path: Path, lines: int = 15) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -221,15 +240,15 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
-def _rel(path: Path) -> str:
+def _rel(path: Path | str) -> str:
     with contextlib.suppress(ValueError):
-        return str(path.relative_to(Path.cwd()))
+        return str(Path(path).relative_to(Path.cwd()))
     return str(path)
 
 
 def kafka_cluster_id() -> str:
-    """Random id like Kafka's Uuid.randomUuid(): base64url of 16 bytes, no padding, no '-' first
-    (it would be parsed as a command-line flag)."""
+    """Random id like Kafka's Uuid.randomUuid(): base64url of 16 bytes without padding, not starting with '-'
+    (the command line would take it for a flag)."""
     while True:
         cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
         if not cid.startswith("-"):
@@ -237,10 +256,10 @@ def kafka_cluster_id() -> str:
 
 
 def kafka_answers(port: int, timeout: float = 2.0) -> bool:
-    """Send a Kafka ApiVersions v0 request and check for an error-free answer. Allowed before
-    SASL authentication, so it works on every listener."""
+    """Send a Kafka ApiVersions v0 request and check for an error-free answer. Brokers allow it before SASL
+    authentication, so it works on every listener."""
     client = b"signalbox-stack"
-    req = struct.pack(">hhih", 18, 0, 4242, len(client)) + client
+    req = struct.pack(">hhih", 18, 0, 4242, len(client)) + client  # api key, version, correlation id, client id
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
             s.sendall(struct.pack(">i", len(req)) + req)
@@ -256,10 +275,10 @@ def kafka_answers(port: int, timeout: float = 2.0) -> bool:
         return False
 
 
-def http_json(url: str, timeout: float = 2.0):
+def http_json(url: str, timeout: float = 2.0) -> tuple[int, Any]:
     """(status, parsed JSON or None); status 0 when nothing answers."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
+        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - always http://127.0.0.1
             return r.status, json.loads(r.read() or b"null")
     except urllib.error.HTTPError as e:
         return e.code, None
@@ -276,20 +295,17 @@ def redis_ping(port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-def _pg_ready(bindir: Path, port: int) -> bool:
-    return subprocess.run([str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port),
-                           "-t", "1"]).returncode == 0
+def pg_ready(bindir: Path, port: int) -> bool:
+    argv = [str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port), "-t", "1"]
+    return subprocess.run(argv).returncode == 0
 
 
-def _props(values: dict) -> str:
-    return "".join(f"{k}={v}\n" for k, v in values.items())
+# ---------------------------------------------------------------------------------------------- the stack
 
-
-# --------------------------------------------------------------------------- the stack
 
 class Stack:
-    """One named set of services. State is in <root>/.cache/stack/<name>/state.json, so any
-    process (CLI, pytest, benchmark) can find, reuse or stop a stack started by another."""
+    """One named set of services. Its state is in <root>/.cache/stack/<name>/state.json, so any process (CLI,
+    pytest, a benchmark) can find, reuse or stop a stack that another one started."""
 
     def __init__(self, name: str = "dev", root: Path | str | None = None):
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", name):
@@ -300,65 +316,70 @@ class Stack:
         self.dir = self.stacks_dir / name
         self.logs = self.dir / "logs"
         self.state_file = self.dir / "state.json"
-        self.pg_dir = Path(f"/tmp/signalbox-pg-{name}")  # postgres can't own dirs under /work
+        self.pg_dir = Path(f"/tmp/signalbox-pg-{name}")  # the postgres user may not reach the checkout
         self.state: dict = {}
 
     # ---- public API
 
-    def up(self, kafka: bool = True, brokers: int | None = None, sasl: bool | None = None,
-           connect: bool = False, redis: bool = True, postgres: bool = False) -> dict:
-        """Start what is asked (reusing a healthy running stack of this name, adding the
-        services it lacks) and return the env of the whole stack. Connect, sasl or brokers
-        imply Kafka. brokers/sasl default to 1/False, or to what the running Kafka has."""
+    def up(
+        self,
+        kafka: bool = True,
+        brokers: int | None = None,
+        sasl: bool | None = None,
+        connect: bool = False,
+        redis: bool = True,
+        postgres: bool = False,
+    ) -> dict[str, str]:
+        """Start what is asked and return the env of the whole stack. A healthy running stack of this name is
+        reused, and gets the services it lacks; a partly dead one is restarted afresh. Connect, sasl and brokers
+        imply Kafka; brokers/sasl default to 1/False, or to what the running Kafka has."""
         kafka = kafka or connect or bool(sasl) or brokers is not None
         if brokers is not None and not 1 <= brokers <= 9:
             raise StackError(f"--brokers {brokers}: use 1 to 9")
-        with _flock(self.stacks_dir / f"{self.name}.lock"):
+        with _flock(self.stacks_dir / f"{self.name}.lock"):  # a concurrent `up` of this name waits, then reuses
             self.state = self._load()
             if self.state and not self._healthy():
                 log(f"stack {self.name!r} is partly dead: stopping the rest and starting afresh")
-                for line in self._stop_all():
+                for line in self._stop():
                     log(line)
             if not self.state:
                 self._wipe()
                 self.state = {"name": self.name, "procs": [], "ports": [], "env": {}}
             k = self.state.get("kafka") or {"brokers": brokers or 1, "sasl": bool(sasl)}
-            asked = (brokers or k["brokers"], k["sasl"] if sasl is None else sasl)
-            if asked != (k["brokers"], k["sasl"]):
-                raise StackError(f"stack {self.name!r} already runs Kafka with brokers="
-                                 f"{k['brokers']} sasl={k['sasl']}: run `python3 dev/stack.py "
-                                 f"down --name {self.name}` first, or use another --name")
-            todo = [s for s, want in (("kafka", kafka), ("connect", connect), ("redis", redis),
-                                      ("postgres", postgres)) if want and s not in self.state]
+            if (brokers or k["brokers"], k["sasl"] if sasl is None else sasl) != (k["brokers"], k["sasl"]):
+                raise StackError(
+                    f"stack {self.name!r} runs Kafka with brokers={k['brokers']} sasl={k['sasl']}: "
+                    f"run `python3 dev/stack.py down --name {self.name}` first, or use another --name"
+                )
+            wanted = {"kafka": kafka, "connect": connect, "redis": redis, "postgres": postgres}
+            todo = [s for s, want in wanted.items() if want and s not in self.state]
             if not todo:
                 log(f"stack {self.name!r} is already running")
                 return self.env()
-            fresh = not self.state["procs"]
-            t0 = time.monotonic()
+            fresh, t0 = not self.state["procs"], time.monotonic()
             try:
                 self._start(todo, k["brokers"], k["sasl"])
-            except BaseException:
+            except BaseException:  # also Ctrl-C: leave nothing half-started behind
                 log("startup failed: stopping what was started (logs are kept)")
+                self._stop(None if fresh else todo)
                 if fresh:
-                    self._stop_all()
                     self._wipe()
-                else:
-                    self._stop_all(only=todo)
                 raise
-            log(f"stack {self.name!r} up in {time.monotonic() - t0:.1f} s "
-                f"({', '.join(todo)}); logs in {_rel(self.logs)}")
+            log(
+                f"stack {self.name!r} up in {time.monotonic() - t0:.1f} s ({', '.join(todo)}); logs in {_rel(self.logs)}"
+            )
             return self.env()
 
     def down(self) -> list[str]:
-        """Stop every process of the stack and delete its data; returns what was stopped."""
+        """Stop every process of the stack and delete its data (logs stay); returns what was stopped."""
         with _flock(self.stacks_dir / f"{self.name}.lock"):
             self.state = self._load()
-            stopped = self._stop_all()
+            stopped = self._stop()
             self._wipe()
             return stopped
 
-    def env(self) -> dict:
-        """KEY=value env of the stack as started (empty if none was started)."""
+    def env(self) -> dict[str, str]:
+        """KEY=value env of the stack as recorded (empty if none was started)."""
         env = (self.state or self._load()).get("env", {})
         return {k: env[k] for k in ENV_ORDER if k in env}
 
@@ -366,11 +387,11 @@ class Stack:
         self.state = self._load()
         return bool(self.state) and self._healthy()
 
-    # ---- state
+    # ---- state and processes
 
     def _load(self) -> dict:
         try:
-            return json.loads(self.state_file.read_text())
+            return dict(json.loads(self.state_file.read_text()))
         except (OSError, ValueError):
             return {}
 
@@ -378,18 +399,18 @@ class Stack:
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.state, indent=2))
-        tmp.replace(self.state_file)
+        tmp.replace(self.state_file)  # atomic: readers never see half a file
 
     def _wipe(self) -> None:
-        """Remove data dirs and state (logs stay for post-mortems)."""
+        """Remove the data dirs and the state; the logs stay for post-mortems."""
         for p in self.dir.glob("*"):
             if p.name != "logs":
                 shutil.rmtree(p) if p.is_dir() else p.unlink()
         shutil.rmtree(self.pg_dir, ignore_errors=True)
 
     def _ports(self, *preferred: int | None) -> list[int]:
-        """Reserve ports: the preferred one when free, else one from the OS. Under a lock shared
-        by all stacks, skipping ports that other stacks reserved but may not have bound yet."""
+        """Reserve ports: the preferred one when free, else one from the OS. Under a lock shared by all stacks, and
+        skipping the ports other stacks reserved, since they may not have bound them yet."""
         with _flock(self.stacks_dir / ".ports.lock"):
             taken = set(self.state["ports"])
             for f in self.stacks_dir.glob("*/state.json"):
@@ -398,8 +419,8 @@ class Stack:
                         taken.update(json.loads(f.read_text()).get("ports", []))
             out = []
             for want in preferred:
-                port = want if want and want not in taken and _port_free(want) else None
-                while port is None or port in taken:
+                port = want if want and want not in taken and _port_free(want) else _os_port()
+                while port in taken:
                     port = _os_port()
                 taken.add(port)
                 out.append(port)
@@ -407,99 +428,92 @@ class Stack:
             self._save()
         return out
 
-    def _spawn(self, service: str, label: str, argv: list, out: Path, sig: str = "TERM",
-               **kw) -> dict:
-        """Start a background process in its own session (Ctrl-C in the calling shell doesn't
-        reach it; `down` kills its whole process group) and record it in state.json at once,
-        so an interrupted `up` can still be cleaned up by `down`."""
+    def _spawn(self, service: str, label: str, argv: list, out: Path, log_file: Path | None = None, **kw: Any) -> dict:
+        """Start a background process in a session of its own (Ctrl-C in the calling shell doesn't reach it; `down`
+        kills its whole process group) and record it in state.json at once, so that `down` can clean up after an
+        interrupted `up`. stdout+stderr go to `out`; `log_file` is where the process logs, if elsewhere (log4j)."""
+        sig = kw.pop("sig", "TERM")
         self.logs.mkdir(parents=True, exist_ok=True)
         with open(out, "wb") as fh:
-            p = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL, stdout=fh,
-                                 stderr=subprocess.STDOUT, start_new_session=True, **kw)
-        proc = {"service": service, "label": label, "pid": p.pid,
-                "start": _proc_start(p.pid), "log": str(out), "signal": sig}
+            argv = [str(a) for a in argv]
+            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=fh, stderr=fh, start_new_session=True, **kw)
+        # The service outlives this Popen on purpose: mark it done, so that Popen neither warns ("subprocess is still
+        # running" ResourceWarning) nor waits for it. _gone() reaps it.
+        p.returncode = 0
+        proc = {"service": service, "label": label, "pid": p.pid, "start": _proc_start(p.pid), "signal": sig}
+        proc |= {"out": str(out), "log": str(log_file or out)}
         self.state["procs"].append(proc)
         self._save()
         return proc
 
     def _healthy(self) -> bool:
         st = self.state
-        if not st.get("procs") or not all(_alive(p) for p in st["procs"]):
-            return False
-        if "kafka" in st and not all(kafka_answers(n["client_port"], 1) for n in st["kafka"]["nodes"]):
-            return False
-        if "connect" in st and http_json(st["env"]["CONNECT_URL"] + "/", 2)[0] != 200:
-            return False
-        if "redis" in st and not redis_ping(st["redis"]["port"]):
-            return False
-        if "postgres" in st and not _pg_ready(Path(st["postgres"]["bin"]), st["postgres"]["port"]):
-            return False
-        return True
+        checks: list[Callable[[], bool]] = [lambda: bool(st.get("procs")) and all(_alive(p) for p in st["procs"])]
+        if "kafka" in st:
+            checks.append(lambda: all(kafka_answers(n["client_port"], 1) for n in st["kafka"]["nodes"]))
+        if "connect" in st:
+            checks.append(lambda: http_json(st["env"]["CONNECT_URL"] + "/")[0] == 200)
+        if "redis" in st:
+            checks.append(lambda: redis_ping(st["redis"]["port"]))
+        if "postgres" in st:
+            checks.append(lambda: pg_ready(Path(st["postgres"]["bin"]), st["postgres"]["port"]))
+        return all(check() for check in checks)
 
-    def _stop_all(self, only: list | None = None) -> list[str]:
-        """SIGTERM (SIGINT for postgres: its SIGTERM waits for clients to disconnect) to each
-        process group, wait up to 15 s for all of them together, then SIGKILL."""
-        procs = [p for p in self.state.get("procs", [])
-                 if only is None or p["service"] in only]
-        procs.sort(key=lambda p: STOP_ORDER.index(p["service"]))
+    def _stop(self, only: list[str] | None = None) -> list[str]:
+        """Stop the processes of the stack (or of the `only` services): SIGTERM (SIGINT to postgres, whose SIGTERM
+        waits for clients to leave), one service at a time and all its processes together; SIGKILL after 15 s."""
+        procs = [p for p in self.state.get("procs", []) if only is None or p["service"] in only]
         stopped = []
-        for group in STOP_ORDER:  # Connect first, then the brokers together, ...
-            batch = [p for p in procs if p["service"] == group and _alive(p)]
+        for service in STOP_ORDER:
+            batch = [p for p in procs if p["service"] == service and _alive(p)]
             for p in batch:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    sig = getattr(signal, "SIG" + p["signal"])
-                    os.kill(p["pid"], sig) if group == "postgres" else os.killpg(p["pid"], sig)
-            deadline = time.monotonic() + 15
-            while any(_alive(p) for p in batch) and time.monotonic() < deadline:
-                time.sleep(0.1)
+                _signal(p, p["signal"], group=service != "postgres")
+            _gone(batch, 15)
             for p in batch:
                 how = "stopped"
                 if _alive(p):
                     how = "killed (did not stop within 15 s)"
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.killpg(p["pid"], signal.SIGKILL)
+                    _signal(p, "KILL", group=True)
                 stopped.append(f"{p['label']} (pid {p['pid']}) {how}")
-        if self.state:
-            keep = [p for p in self.state.get("procs", []) if p not in procs]
-            if only is None or not keep:
-                self.state = {}
-                with contextlib.suppress(FileNotFoundError):
-                    self.state_file.unlink()
-            else:
-                self.state["procs"] = keep
-                for s in only:
-                    self.state.pop(s, None)
-                self._save()
+            _gone(batch, 5)
+        keep = [p for p in self.state.get("procs", []) if p not in procs]
+        if keep:
+            self.state["procs"] = keep
+            for service in only or ():
+                self.state.pop(service, None)
+                prefix = "DATABASE_" if service == "postgres" else service.upper() + "_"
+                self.state["env"] = {k: v for k, v in self.state["env"].items() if not k.startswith(prefix)}
+            self._save()
+        else:
+            self.state = {}
+            self.state_file.unlink(missing_ok=True)
         return stopped
 
-    def _wait(self, what: str, proc: dict, ready, timeout: float, log_file: Path | None = None):
-        """Poll ready() until true; fail fast if the process exits, else after `timeout`.
-        `log` is the JVM's log4j file; its stdout file (proc["log"]) has JVM-level errors."""
+    def _wait(self, what: str, proc: dict, ready: Callable[[], bool], timeout: float) -> None:
+        """Poll ready() until true. Fail at once if the process exits, else after `timeout`, showing the end of its
+        log and of its stdout (where the JVM reports errors such as a bad option)."""
         deadline = time.monotonic() + timeout
-        logs = [p for p in (log_file, Path(proc["log"])) if p]
         while not ready():
             why = None if _alive(proc) else "exited during startup"
             if why is None and time.monotonic() > deadline:
                 why = f"did not answer within {timeout:.0f} s"
             if why:
-                shown = [p for p in logs if p.exists() and p.stat().st_size] or logs[:1]
-                raise StackError(f"{what} {why}; see {' and '.join(_rel(p) for p in shown)}:\n"
-                                 + "\n".join(_tail(p) for p in shown))
+                logs = [Path(f) for f in dict.fromkeys([proc["log"], proc["out"]])]
+                shown = [f for f in logs if f.exists() and f.stat().st_size] or logs[:1]
+                tails = "\n".join(_tail(f) for f in shown)
+                raise StackError(f"{what} {why}; see {' and '.join(_rel(f) for f in shown)}:\n{tails}")
             time.sleep(0.25)
 
     # ---- services
 
-    def _start(self, todo: list, brokers: int, sasl: bool) -> None:
-        """Launch the JVMs first and do Redis/Postgres while they boot; Connect waits for Kafka
-        (its internal topics need all brokers registered)."""
-        java = libs = None
-        if "kafka" in todo or "connect" in todo:
-            java, libs = ensure_java(), ensure_jars()
+    def _start(self, todo: list[str], brokers: int, sasl: bool) -> None:
+        """Launch the JVMs first, and start Redis and Postgres while they boot."""
+        java, libs = (ensure_java(), ensure_jars()) if {"kafka", "connect"} & set(todo) else ("", Path())
         if "kafka" in todo:
             self._launch_kafka(java, libs, brokers, sasl)
-        # With one broker Connect may boot alongside it: a broker opens its client port only
-        # once unfenced, and Connect retries until then. With more, Connect could create its
-        # internal topics (replication factor 3) before all brokers registered, and die.
+        # With one broker, Connect may boot alongside it: a broker opens its client port only once unfenced, and
+        # Connect retries until then. With more, Connect could create its internal topics (replication factor 3)
+        # before every broker registered, and die.
         early = "connect" in todo and self.state["kafka"]["brokers"] == 1
         if early:
             self._launch_connect(java, libs)
@@ -514,156 +528,158 @@ class Stack:
                 self._launch_connect(java, libs)
             self._wait_connect()
 
-    def _java(self, java: str, libs: Path, heap: list, log_name: str, main: list) -> list:
-        return [java, *heap, *JVM_FLAGS, f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
-                f"-Dkafka.logs.dir={self.logs}", f"-Dsignalbox.log.name={log_name}",
-                f"-Dsignalbox.stack={self.name}", "-cp", f"{libs}/*", *main]
+    def _java(self, java: str, libs: Path, heap: str, log_name: str, *main: Any) -> list:
+        return [
+            *(java, *heap.split(), *JVM_FLAGS.split(), f"-Dlog4j2.configurationFile={LOG4J_CONFIG}"),
+            *(f"-Dkafka.logs.dir={self.logs}", f"-Dsignalbox.log.name={log_name}", f"-Dsignalbox.stack={self.name}"),
+            *("-cp", f"{libs}/*", *main),
+        ]
 
     def _launch_kafka(self, java: str, libs: Path, n: int, sasl: bool) -> None:
-        """KRaft combined broker+controller nodes 1..n with a static voter set."""
-        first = DEFAULT_PORTS["sasl" if sasl else "kafka"]
-        nodes = []
+        """Format and start KRaft nodes 1..n, each a combined broker+controller, with a static voter set."""
+        nodes: list[dict[str, Any]] = []
         for i in range(1, n + 1):  # node 1 gets the well-known ports, the others free ones
-            client, ctrl = self._ports(first if i == 1 else None,
-                                       DEFAULT_PORTS["controller"] if i == 1 else None)
+            wanted = (
+                (DEFAULT_PORTS["sasl" if sasl else "kafka"], DEFAULT_PORTS["controller"]) if i == 1 else (None, None)
+            )
+            client, ctrl = self._ports(*wanted)
             nodes.append({"id": i, "client_port": client, "controller_port": ctrl})
         cid, password = kafka_cluster_id(), secrets.token_hex(12)
-        rf, min_isr = min(n, 3), 1 if n == 1 else 2
+        rf, min_isr, lst = min(n, 3), 1 if n == 1 else 2, "SASL_PLAINTEXT" if sasl else "PLAINTEXT"
         voters = ",".join(f"{x['id']}@127.0.0.1:{x['controller_port']}" for x in nodes)
-        lst = "SASL_PLAINTEXT" if sasl else "PLAINTEXT"
         formats = []
         for node in nodes:
             home = self.dir / f"kafka-{node['id']}"
             (home / "data").mkdir(parents=True, exist_ok=True)
-            conf = {
-                "process.roles": "broker,controller", "node.id": node["id"],
-                "controller.quorum.voters": voters, "controller.listener.names": "CONTROLLER",
-                "listeners": f"{lst}://127.0.0.1:{node['client_port']},"
-                             f"CONTROLLER://127.0.0.1:{node['controller_port']}",
+            conf: dict[str, Any] = {
+                "process.roles": "broker,controller",
+                "node.id": node["id"],
+                "controller.quorum.voters": voters,
+                "controller.listener.names": "CONTROLLER",
+                "listeners": f"{lst}://127.0.0.1:{node['client_port']},CONTROLLER://127.0.0.1:{node['controller_port']}",
                 "advertised.listeners": f"{lst}://127.0.0.1:{node['client_port']}",
-                "listener.security.protocol.map":
-                    "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+                "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
                 "inter.broker.listener.name": lst,
                 "log.dirs": home / "data",
-                "num.partitions": 1, "default.replication.factor": rf,
+                "num.partitions": 1,
+                "default.replication.factor": rf,
                 "offsets.topic.replication.factor": rf,
                 "transaction.state.log.replication.factor": rf,
                 "transaction.state.log.min.isr": min_isr,
                 "share.coordinator.state.topic.replication.factor": rf,
                 "share.coordinator.state.topic.min.isr": min_isr,
-                # Fewer internal partitions: first consumer group / transaction is much faster.
-                "offsets.topic.num.partitions": 10, "transaction.state.log.num.partitions": 10,
+                # 10 partitions instead of 50: the first consumer group or transaction is ready much sooner.
+                "offsets.topic.num.partitions": 10,
+                "transaction.state.log.num.partitions": 10,
                 "share.coordinator.state.topic.num.partitions": 10,
-                "group.initial.rebalance.delay.ms": 0, "auto.create.topics.enable": "false",
-                # The cleaner's 128 MiB default buffer would eat a quarter of the small heap.
+                "group.initial.rebalance.delay.ms": 0,
+                "auto.create.topics.enable": "false",
+                # The log cleaner's default 128 MiB buffer would take a quarter of the small heap.
                 "log.cleaner.dedupe.buffer.size": 16 * 1024 * 1024,
             }
             if sasl:
                 conf |= {
                     "sasl.enabled.mechanisms": SASL_MECHANISM,
                     "sasl.mechanism.inter.broker.protocol": SASL_MECHANISM,
-                    "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config":
-                        "org.apache.kafka.common.security.scram.ScramLoginModule required "
-                        f'username="{SASL_USER}" password="{password}";',
-                    "authorizer.class.name":
-                        "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-                    # ANONYMOUS = the PLAINTEXT controller listener (broker<->controller traffic).
+                    "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": SCRAM_JAAS.format(
+                        SASL_USER, password
+                    ),
+                    "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                    # ANONYMOUS is the PLAINTEXT controller listener: broker<->controller and controller<->controller.
                     "super.users": f"User:{SASL_USER};User:ANONYMOUS",
                 }
-            (home / "server.properties").write_text(_props(conf))
-            argv = self._java(java, libs, ["-Xmx256m"], f"kafka-{node['id']}-format",
-                              ["kafka.tools.StorageTool", "format", "-t", cid,
-                               "-c", home / "server.properties"])
-            if sasl:
+            (home / "server.properties").write_text("".join(f"{k}={v}\n" for k, v in conf.items()))
+            argv = self._java(java, libs, "-Xmx256m", f"kafka-{node['id']}-format", "kafka.tools.StorageTool")
+            argv += ["format", "-t", cid, "-c", home / "server.properties"]
+            if sasl:  # the SCRAM credential goes into the bootstrap metadata, so it exists from the first start
                 argv += ["--add-scram", f"{SASL_MECHANISM}=[name={SASL_USER},password={password}]"]
-            formats.append(subprocess.Popen([str(a) for a in argv], stdout=subprocess.PIPE,
-                                            stderr=subprocess.STDOUT, text=True))
+            argv = [str(a) for a in argv]
+            formats.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
         log(f"formatting {n} KRaft node(s), cluster id {cid}")
-        for f in formats:  # formatted in parallel: each is a JVM start
+        for f in formats:  # formatted in parallel: each one is a JVM start
             out = f.communicate()[0]
             if f.returncode != 0:
                 raise StackError(f"kafka-storage format failed (exit {f.returncode}):\n{out}")
         for node in nodes:
-            i, home = node["id"], self.dir / f"kafka-{node['id']}"
-            argv = self._java(java, libs, ["-Xms256m", "-Xmx512m"], f"kafka-{i}",
-                              ["kafka.Kafka", home / "server.properties"])
-            node["proc"] = self._spawn("kafka", f"kafka-{i}", argv, self.logs / f"kafka-{i}.out")
+            i, conf_file = node["id"], self.dir / f"kafka-{node['id']}" / "server.properties"
+            argv = self._java(java, libs, "-Xms256m -Xmx512m", f"kafka-{i}", "kafka.Kafka", conf_file)
+            node["proc"] = self._spawn(
+                "kafka", f"kafka-{i}", argv, self.logs / f"kafka-{i}.out", self.logs / f"kafka-{i}.log"
+            )
             log(f"started kafka-{i} (pid {node['proc']['pid']}) on 127.0.0.1:{node['client_port']}")
         bootstrap = ",".join(f"127.0.0.1:{x['client_port']}" for x in nodes)
         self.state["kafka"] = {"brokers": n, "sasl": sasl, "cluster_id": cid, "nodes": nodes}
-        env = {"KAFKA_BOOTSTRAP": bootstrap, "KAFKA_SECURITY_PROTOCOL": lst,
-               "KAFKA_CLUSTER_ID": cid, "KAFKA_BROKER_COUNT": str(n)}
+        env = {"KAFKA_BOOTSTRAP": bootstrap, "KAFKA_SECURITY_PROTOCOL": lst, "KAFKA_CLUSTER_ID": cid}
+        env["KAFKA_BROKER_COUNT"] = str(n)
         if sasl:
-            env |= {"KAFKA_SASL_BOOTSTRAP": bootstrap, "KAFKA_SASL_MECHANISM": SASL_MECHANISM,
-                    "KAFKA_SASL_USERNAME": SASL_USER, "KAFKA_SASL_PASSWORD": password}
+            env |= {"KAFKA_SASL_BOOTSTRAP": bootstrap, "KAFKA_SASL_MECHANISM": SASL_MECHANISM}
+            env |= {"KAFKA_SASL_USERNAME": SASL_USER, "KAFKA_SASL_PASSWORD": password}
         self.state["env"] |= env
         self._save()
 
     def _wait_kafka(self) -> None:
-        """Each node must log "Kafka Server started" (logged once it is unfenced) AND answer a
-        real ApiVersions request on its client listener."""
+        """Each node must log "Kafka Server started" (it does once unfenced) AND answer a real ApiVersions request."""
         nodes = self.state["kafka"]["nodes"]
         timeout = TIMEOUTS["kafka"] + 20 * (len(nodes) - 1)  # n JVMs share 2 cores
         for node in nodes:
-            log_file = self.logs / f"kafka-{node['id']}.log"
 
-            def ready(node=node, log_file=log_file):
+            def ready(node: dict = node) -> bool:
                 with contextlib.suppress(OSError):
-                    if b"Kafka Server started" in log_file.read_bytes():
+                    if b"Kafka Server started" in Path(node["proc"]["log"]).read_bytes():
                         return kafka_answers(node["client_port"])
                 return False
-            self._wait(f"Kafka node {node['id']}", node["proc"], ready, timeout, log_file)
+
+            self._wait(f"Kafka node {node['id']}", node["proc"], ready, timeout)
         log(f"kafka ready: {self.state['env']['KAFKA_BOOTSTRAP']}")
 
     def _launch_connect(self, java: str, libs: Path) -> None:
-        k = self.state["kafka"]
+        k, env = self.state["kafka"], self.state["env"]
         (port,) = self._ports(DEFAULT_PORTS["connect"])
         home = self.dir / "connect"
         home.mkdir(parents=True, exist_ok=True)
         rf, group = min(k["brokers"], 3), f"signalbox-connect-{self.name}"
-        conf = {
-            "bootstrap.servers": self.state["env"]["KAFKA_BOOTSTRAP"], "group.id": group,
+        conf: dict[str, Any] = {
+            "bootstrap.servers": env["KAFKA_BOOTSTRAP"],
+            "group.id": group,
             "key.converter": "org.apache.kafka.connect.json.JsonConverter",
             "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-            "config.storage.topic": f"{group}-configs", "offset.storage.topic": f"{group}-offsets",
+            "config.storage.topic": f"{group}-configs",
+            "offset.storage.topic": f"{group}-offsets",
             "status.storage.topic": f"{group}-status",
-            "config.storage.replication.factor": rf, "offset.storage.replication.factor": rf,
-            "status.storage.replication.factor": rf, "offset.storage.partitions": 5,
+            "config.storage.replication.factor": rf,
+            "offset.storage.replication.factor": rf,
+            "status.storage.replication.factor": rf,
+            "offset.storage.partitions": 5,
             "offset.flush.interval.ms": 10000,
-            "listeners": f"http://127.0.0.1:{port}", "rest.advertised.host.name": "127.0.0.1",
+            "listeners": f"http://127.0.0.1:{port}",
+            "rest.advertised.host.name": "127.0.0.1",
             "rest.advertised.port": port,
-            # All plugins on our classpath have ServiceLoader manifests; the default also
-            # reflection-scans the whole classpath, which costs ~8 s per start.
+            # Every plugin on our classpath has a ServiceLoader manifest; the default mode also scans the whole
+            # classpath by reflection, which costs ~8 s per start.
             "plugin.discovery": "service_load",
         }
-        if k["sasl"]:  # the worker and its connectors' clients all log in as admin
-            env = self.state["env"]
-            jaas = ("org.apache.kafka.common.security.scram.ScramLoginModule required "
-                    f'username="{SASL_USER}" password="{env["KAFKA_SASL_PASSWORD"]}";')
+        if k["sasl"]:  # the worker and its connectors' producers, consumers and admins all log in as admin
+            jaas = SCRAM_JAAS.format(SASL_USER, env["KAFKA_SASL_PASSWORD"])
             for prefix in ("", "producer.", "consumer.", "admin."):
-                conf |= {f"{prefix}security.protocol": "SASL_PLAINTEXT",
-                         f"{prefix}sasl.mechanism": SASL_MECHANISM, f"{prefix}sasl.jaas.config": jaas}
-        (home / "connect-distributed.properties").write_text(_props(conf))
-        argv = self._java(java, libs, ["-Xms128m", "-Xmx384m"], "connect",
-                          ["org.apache.kafka.connect.cli.ConnectDistributed",
-                           home / "connect-distributed.properties"])
-        proc = self._spawn("connect", "connect", argv, self.logs / "connect.out")
+                conf |= {f"{prefix}security.protocol": "SASL_PLAINTEXT", f"{prefix}sasl.mechanism": SASL_MECHANISM}
+                conf[f"{prefix}sasl.jaas.config"] = jaas
+        (home / "connect.properties").write_text("".join(f"{k}={v}\n" for k, v in conf.items()))
+        main = ("org.apache.kafka.connect.cli.ConnectDistributed", home / "connect.properties")
+        argv = self._java(java, libs, "-Xms128m -Xmx384m", "connect", *main)
+        proc = self._spawn("connect", "connect", argv, self.logs / "connect.out", self.logs / "connect.log")
         self.state["connect"] = {"port": port, "proc": proc}
-        self.state["env"]["CONNECT_URL"] = url = f"http://127.0.0.1:{port}"
+        env["CONNECT_URL"] = url = f"http://127.0.0.1:{port}"
         self._save()
         log(f"started connect (pid {proc['pid']}) on {url}")
 
     def _wait_connect(self) -> None:
-        url, proc = self.state["env"]["CONNECT_URL"], self.state["connect"]["proc"]
+        url = self.state["env"]["CONNECT_URL"]
 
-        def ready():
-            # /health (KIP-1017) is 200 only once the worker has joined its group; / answers
-            # as soon as the REST server is up, so it is the fallback for older workers.
-            status, _ = http_json(url + "/health")
-            if status == 404:
-                status, _ = http_json(url + "/")
-            return status == 200 and "version" in (http_json(url + "/")[1] or {})
-        self._wait("Kafka Connect", proc, ready, TIMEOUTS["connect"], self.logs / "connect.log")
+        def ready() -> bool:
+            # /health (KIP-1017) answers 200 only once the worker has joined its group and read its config topic.
+            return http_json(url + "/health")[0] == 200 and "version" in (http_json(url + "/")[1] or {})
+
+        self._wait("Kafka Connect", self.state["connect"]["proc"], ready, TIMEOUTS["connect"])
         log(f"connect ready: {url}")
 
     def _start_redis(self) -> None:
@@ -671,10 +687,8 @@ class Stack:
         (port,) = self._ports(DEFAULT_PORTS["redis"])
         data = self.dir / "redis"
         data.mkdir(parents=True, exist_ok=True)
-        proc = self._spawn("redis", "redis", [redis, "--bind", "127.0.0.1", "--port", port,
-                                              "--save", "", "--appendonly", "no",
-                                              "--daemonize", "no", "--dir", data],
-                           self.logs / "redis.log")
+        argv = [redis, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no"]
+        proc = self._spawn("redis", "redis", [*argv, "--daemonize", "no", "--dir", data], self.logs / "redis.log")
         self.state["redis"] = {"port": port}
         self.state["env"]["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         self._save()
@@ -682,8 +696,8 @@ class Stack:
         log(f"redis ready on 127.0.0.1:{port} (pid {proc['pid']})")
 
     def _start_postgres(self) -> None:
-        """A throwaway cluster: initdb as `postgres`, fsync off, role+db signalbox (SUPERUSER so
-        Django can create its test database). Trust on the unix socket, SCRAM on TCP."""
+        """A throwaway cluster: initdb as `postgres`, fsync off, role and database `signalbox` (SUPERUSER, so that
+        Django can create its test database). Trust on the unix socket, SCRAM passwords over TCP."""
         bindir = ensure_postgres()
         (port,) = self._ports(DEFAULT_PORTS["postgres"])
         shutil.rmtree(self.pg_dir, ignore_errors=True)
@@ -691,114 +705,112 @@ class Stack:
         for d in (self.pg_dir, run):
             d.mkdir(mode=0o700, parents=True, exist_ok=True)
             shutil.chown(d, "postgres", "postgres")
-        as_pg = {"user": "postgres", "group": "postgres", "extra_groups": [], "cwd": self.pg_dir,
-                 "env": {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}}
-        init = subprocess.run([bindir / "initdb", "-D", data, "-U", "postgres", "-E", "UTF8",
-                               "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256",
-                               "--no-sync"], capture_output=True, text=True, **as_pg)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
+        as_pg: dict[str, Any] = {
+            "user": "postgres",
+            "group": "postgres",
+            "extra_groups": [],
+            "cwd": self.pg_dir,
+            "env": env,
+        }
+        initdb = [bindir / "initdb", "-D", data, "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"]
+        initdb += ["--auth-local=trust", "--auth-host=scram-sha-256"]
+        init = subprocess.run([str(a) for a in initdb], capture_output=True, text=True, **as_pg)
         if init.returncode != 0:
             raise StackError(f"initdb failed in {data}:\n{init.stdout}{init.stderr}")
-        proc = self._spawn("postgres", "postgres",
-                           [bindir / "postgres", "-D", data, "-p", port, "-k", run,
-                            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-                            "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-                           self.logs / "postgres.log", sig="INT", **as_pg)
+        argv = [bindir / "postgres", "-D", data, "-p", port, "-k", run, "-c", "listen_addresses=127.0.0.1"]
+        argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        proc = self._spawn("postgres", "postgres", argv, self.logs / "postgres.log", sig="INT", **as_pg)
         self.state["postgres"] = {"port": port, "bin": str(bindir)}
         self._save()
-        self._wait("PostgreSQL", proc, lambda: _pg_ready(bindir, port), TIMEOUTS["postgres"])
-        sql = [f"CREATE ROLE {DB_USER} LOGIN SUPERUSER PASSWORD '{DB_PASSWORD}'",
-               f"CREATE DATABASE {DB_NAME} OWNER {DB_USER}"]
-        psql = subprocess.run([bindir / "psql", "-h", run, "-p", str(port), "-U", "postgres",
-                               "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q",
-                               *[a for s in sql for a in ("-c", s)]], capture_output=True, text=True)
-        if psql.returncode != 0:
-            raise StackError(f"creating role/database {DB_NAME} failed: {psql.stderr.strip()}")
-        self.state["env"]["DATABASE_URL"] = (f"postgres://{DB_USER}:{DB_PASSWORD}@127.0.0.1:"
-                                             f"{port}/{DB_NAME}")
+        self._wait("PostgreSQL", proc, lambda: pg_ready(bindir, port), TIMEOUTS["postgres"])
+        sql = [
+            f"CREATE ROLE {DB_USER} LOGIN SUPERUSER PASSWORD '{DB_PASSWORD}'",
+            f"CREATE DATABASE {DB_NAME} OWNER {DB_USER}",
+        ]
+        psql = [str(bindir / "psql"), "-h", str(run), "-p", str(port), "-U", "postgres", "-d", "postgres", "-q"]
+        psql += ["-v", "ON_ERROR_STOP=1", *[a for s in sql for a in ("-c", s)]]
+        done = subprocess.run(psql, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise StackError(f"creating role/database {DB_NAME} failed: {done.stderr.strip()}")
+        self.state["env"]["DATABASE_URL"] = f"postgres://{DB_USER}:{DB_PASSWORD}@127.0.0.1:{port}/{DB_NAME}"
         self._save()
         log(f"postgres ready on 127.0.0.1:{port} (pid {proc['pid']}, data {data})")
 
 
-# --------------------------------------------------------------------------- CLI
-
-def _print_env(env: dict) -> None:
-    for k, v in env.items():
-        print(f"{k}={v}")
-    sys.stdout.flush()
+# ---------------------------------------------------------------------------------------------- CLI
 
 
-def _services(args) -> dict:
-    explicit = args.kafka or args.connect or args.redis or args.postgres or args.sasl \
-        or args.brokers is not None
-    if not explicit:
-        return {"kafka": True, "connect": True, "redis": True, "postgres": False}
-    return {"kafka": args.kafka, "brokers": args.brokers, "sasl": args.sasl or None,
-            "connect": args.connect, "redis": args.redis, "postgres": args.postgres}
+def _print_env(env: dict[str, str]) -> None:
+    print("".join(f"{k}={v}\n" for k, v in env.items()), end="", flush=True)
 
 
-def _raise_interrupt(signum, frame):
+def _services(args: argparse.Namespace) -> dict[str, Any]:
+    if not (args.kafka or args.connect or args.redis or args.postgres or args.sasl or args.brokers is not None):
+        return {"kafka": True, "connect": True, "redis": True, "postgres": False}  # the default stack
+    flags = {"kafka": args.kafka, "brokers": args.brokers, "sasl": args.sasl or None, "connect": args.connect}
+    return flags | {"redis": args.redis, "postgres": args.postgres}
+
+
+def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="dev/stack.py", description=__doc__.split("\n\n")[0])
+def _run(stack: Stack, services: dict[str, Any]) -> None:
+    """`run`: up, then watch until SIGINT/SIGTERM or until a service dies (so a Procfile manager notices), then down."""
+    for sig in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored
+        signal.signal(sig, _interrupt)
+    try:
+        _print_env(stack.up(**services))
+        log("running; Ctrl-C or SIGTERM stops the stack")
+        while True:
+            time.sleep(2)
+            for p in stack.state["procs"]:
+                if not _alive(p):
+                    raise StackError(f"{p['label']} died; see {_rel(p['log'])}")
+    except KeyboardInterrupt:
+        log("stopping")
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not interrupt the shutdown
+            signal.signal(sig, signal.SIG_IGN)
+        for line in stack.down():
+            log(line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="dev/stack.py", description=(__doc__ or "").split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("jars", help="ensure the Kafka jars are present")
-    p = sub.add_parser("install", help="apt-get install missing servers")
-    p.add_argument("--postgres", action="store_true")
+    sub.add_parser("install", help="apt-get install missing servers").add_argument("--postgres", action="store_true")
     for cmd in ("up", "run", "down", "env"):
         p = sub.add_parser(cmd)
         p.add_argument("--name", default="dev")
         if cmd in ("up", "run"):
-            p.add_argument("--kafka", action="store_true")
             p.add_argument("--brokers", type=int, metavar="N")
-            p.add_argument("--sasl", action="store_true")
-            p.add_argument("--connect", action="store_true")
-            p.add_argument("--redis", action="store_true")
-            p.add_argument("--postgres", action="store_true")
+            for flag in ("--kafka", "--sasl", "--connect", "--redis", "--postgres"):
+                p.add_argument(flag, action="store_true")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "jars":
             print(f"KAFKA_LIBS={ensure_jars()}")
         elif args.cmd == "install":
-            java = ensure_java()
-            log(f"java: {java}; kafka jars: {ensure_jars()}; redis: {ensure_redis()}")
+            log(f"java: {ensure_java()}; kafka jars: {ensure_jars()}; redis: {ensure_redis()}")
             if args.postgres:
                 log(f"postgres: {ensure_postgres()}")
         elif args.cmd == "env":
             stack = Stack(args.name)
             if not stack.running():
-                log(f"no running stack named {args.name!r}: start it with "
-                    f"`python3 dev/stack.py up --name {args.name}`")
+                log(f"no running stack named {args.name!r}: start it with `python3 dev/stack.py up --name {args.name}`")
                 return 1
             _print_env(stack.env())
         elif args.cmd == "down":
             stopped = Stack(args.name).down()
-            for line in stopped:
-                print(f"{line}")
-            print(f"stack {args.name!r}: " + ("stopped, data removed" if stopped
-                                              else "nothing was running; data removed"))
+            print("".join(f"{line}\n" for line in stopped), end="")
+            print(f"stack {args.name!r}: {'stopped' if stopped else 'nothing was running'}; data removed")
         elif args.cmd == "up":
             _print_env(Stack(args.name).up(**_services(args)))
-        elif args.cmd == "run":
-            for sig in (signal.SIGINT, signal.SIGTERM):  # even if started with SIGINT ignored
-                signal.signal(sig, _raise_interrupt)
-            stack = Stack(args.name)
-            try:  # a requested stop (KeyboardInterrupt from the handler) is a clean exit
-                _print_env(stack.up(**_services(args)))
-                log("running; Ctrl-C or SIGTERM stops the stack")
-                while True:  # a dead service ends the run, so a Procfile manager notices
-                    time.sleep(2)
-                    dead = [p for p in stack.state["procs"] if not _alive(p)]
-                    if dead:
-                        raise StackError(f"{dead[0]['label']} died; see {_rel(Path(dead[0]['log']))}")
-            except KeyboardInterrupt:
-                log("stopping")
-            finally:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)  # interrupt the shutdown
-                for line in stack.down():
-                    log(line)
+        else:
+            _run(Stack(args.name), _services(args))
     except StackError as e:
         log(f"error: {e}")
         return 1

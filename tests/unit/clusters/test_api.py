@@ -174,8 +174,8 @@ def test_openapi_schema_lists_cluster_endpoints(admin_client):
 
 
 def test_api_docs_page_is_served_locally(admin_client):
-    from django.test import Client
     from django.contrib.auth import get_user_model
+    from django.test import Client
 
     client = Client()
     client.force_login(get_user_model().objects.get(username="root"))
