@@ -144,9 +144,11 @@ def ensure_jars() -> Path:
             cmd = ["mvn", "-q", "-B", "-Dstyle.color=never", "-f", str(POM), "dependency:copy-dependencies"]
             cmd += ["-DincludeScope=runtime", f"-DoutputDirectory={CACHED_LIBS}"]
             log("fetching the Kafka jars: " + " ".join(cmd))
-            if subprocess.run(cmd, stdout=sys.stderr).returncode != 0:
+            done = subprocess.run(cmd, capture_output=True, text=True)  # -q still prints colour codes on success
+            if done.returncode != 0:
                 raise StackError(
-                    "mvn could not fetch the Kafka jars (output above): fix its network, or set KAFKA_HOME"
+                    "mvn could not fetch the Kafka jars (its output below): fix dev/pom.xml or the network, "
+                    f"or set KAFKA_HOME\n{done.stdout}{done.stderr}"
                 )
         marker.write_text(digest)
     return CACHED_LIBS
@@ -365,9 +367,8 @@ class Stack:
                 if fresh:
                     self._wipe()
                 raise
-            log(
-                f"stack {self.name!r} up in {time.monotonic() - t0:.1f} s ({', '.join(todo)}); logs in {_rel(self.logs)}"
-            )
+            took = time.monotonic() - t0
+            log(f"stack {self.name!r} up in {took:.1f} s ({', '.join(todo)}); logs in {_rel(self.logs)}")
             return self.env()
 
     def down(self) -> list[str]:
@@ -538,27 +539,27 @@ class Stack:
     def _launch_kafka(self, java: str, libs: Path, n: int, sasl: bool) -> None:
         """Format and start KRaft nodes 1..n, each a combined broker+controller, with a static voter set."""
         nodes: list[dict[str, Any]] = []
+        well_known = (DEFAULT_PORTS["sasl" if sasl else "kafka"], DEFAULT_PORTS["controller"])
         for i in range(1, n + 1):  # node 1 gets the well-known ports, the others free ones
-            wanted = (
-                (DEFAULT_PORTS["sasl" if sasl else "kafka"], DEFAULT_PORTS["controller"]) if i == 1 else (None, None)
-            )
-            client, ctrl = self._ports(*wanted)
+            client, ctrl = self._ports(*(well_known if i == 1 else (None, None)))
             nodes.append({"id": i, "client_port": client, "controller_port": ctrl})
         cid, password = kafka_cluster_id(), secrets.token_hex(12)
         rf, min_isr, lst = min(n, 3), 1 if n == 1 else 2, "SASL_PLAINTEXT" if sasl else "PLAINTEXT"
         voters = ",".join(f"{x['id']}@127.0.0.1:{x['controller_port']}" for x in nodes)
+        protocols = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT"
         formats = []
         for node in nodes:
             home = self.dir / f"kafka-{node['id']}"
             (home / "data").mkdir(parents=True, exist_ok=True)
+            addr, ctrl_addr = f"127.0.0.1:{node['client_port']}", f"127.0.0.1:{node['controller_port']}"
             conf: dict[str, Any] = {
                 "process.roles": "broker,controller",
                 "node.id": node["id"],
                 "controller.quorum.voters": voters,
                 "controller.listener.names": "CONTROLLER",
-                "listeners": f"{lst}://127.0.0.1:{node['client_port']},CONTROLLER://127.0.0.1:{node['controller_port']}",
-                "advertised.listeners": f"{lst}://127.0.0.1:{node['client_port']}",
-                "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+                "listeners": f"{lst}://{addr},CONTROLLER://{ctrl_addr}",
+                "advertised.listeners": f"{lst}://{addr}",
+                "listener.security.protocol.map": protocols,
                 "inter.broker.listener.name": lst,
                 "log.dirs": home / "data",
                 "num.partitions": 1,
