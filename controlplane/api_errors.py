@@ -11,17 +11,24 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from clusters.gateway.errors import GatewayError
+from clusters.gateway.errors import GatewayError, KafkaNotFound, KafkaRejected, KafkaTimeout
 
 log = logging.getLogger(__name__)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, KafkaRejected):
+        log.info("Kafka rejected the request: %s", exc)
+        body: dict[str, Any] = {"detail": str(exc), "code": exc.code}
+        body["errors"] = {exc.field or "non_field_errors": [str(exc)]}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, KafkaNotFound):
+        return Response({"detail": str(exc), "code": exc.code}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, GatewayError):
         log.warning("Kafka request failed: %s", exc)
         return Response(
             {"detail": str(exc), "code": exc.code},
-            status=status.HTTP_502_BAD_GATEWAY if exc.code != "timeout" else status.HTTP_504_GATEWAY_TIMEOUT,
+            status=status.HTTP_504_GATEWAY_TIMEOUT if isinstance(exc, KafkaTimeout) else status.HTTP_502_BAD_GATEWAY,
         )
     if isinstance(exc, DjangoValidationError):
         # Services validate through the model; give the API the same field messages.

@@ -1,30 +1,42 @@
-"""Polling a cluster: take a look through the gateway, store it, push it."""
+"""Polling a cluster: take a snapshot through the gateway, store it, push it."""
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 from clusters import gateway
 from clusters.models import Cluster, ClusterStatus
 from clusters.services import cluster_status_record
 from monitoring import events
+from topics.snapshot import SnapshotDiff, topic_snapshot_store
 
 log = logging.getLogger(__name__)
 
 
-def cluster_poll(*, cluster: Cluster) -> ClusterStatus:
-    """Poll one cluster's health, store the outcome and push it to `cluster.<id>`.
-    An unreachable cluster is a normal outcome: recorded, pushed, not raised."""
+@dataclass(frozen=True)
+class PollOutcome:
+    status: ClusterStatus
+    topics: SnapshotDiff | None  # None when the cluster could not be reached
+
+
+def cluster_poll(*, cluster: Cluster) -> PollOutcome:
+    """Poll one cluster: health and topic summaries, stored (topics only where they
+    changed) and pushed to `cluster.<id>`. An unreachable cluster is a normal
+    outcome: recorded with its reason, last known values kept, pushed, not raised."""
     start = time.perf_counter()
-    health: gateway.ClusterHealth | None = None
+    snapshot: gateway.ClusterSnapshot | None = None
     error = ""
     try:
-        health = gateway.cluster_health(cluster.connection())
+        snapshot = gateway.cluster_snapshot(cluster.connection())
     except gateway.GatewayError as exc:
         error = exc.message
         log.warning("Poll of cluster %s failed: %s", cluster.name, error)
+    diff = topic_snapshot_store(cluster=cluster, topics=snapshot.topics) if snapshot else None
     duration_ms = round((time.perf_counter() - start) * 1000, 2)
-    status = cluster_status_record(cluster=cluster, health=health, error=error, duration_ms=duration_ms)
+    status = cluster_status_record(
+        cluster=cluster, health=snapshot.health if snapshot else None, error=error, duration_ms=duration_ms
+    )
     events.send(events.cluster_group(cluster.pk), "cluster.status", status.as_event())
-    return status
+    return PollOutcome(status=status, topics=diff)

@@ -51,7 +51,7 @@ def poll_cluster(cluster_id: int) -> dict[str, object]:
         log.info("Poll of cluster %s skipped: another worker is polling it", cluster_id)
         return {"cluster": cluster_id, "outcome": "skipped"}
     try:
-        status = cluster_poll(cluster=cluster)
+        status = cluster_poll(cluster=cluster).status
     finally:
         with contextlib.suppress(redis.exceptions.LockError):  # expired during a very slow poll
             lock.release()

@@ -1,12 +1,14 @@
 """The only package that imports kafka-python. It takes ConnectionSettings, returns
 plain dataclasses and raises GatewayError subclasses with messages a person can act on."""
 
-from clusters.gateway.cluster import cluster_health, connection_test
+from clusters.gateway.cluster import cluster_health, cluster_snapshot, connection_test
 from clusters.gateway.connection import admins
 from clusters.gateway.errors import (
     GatewayError,
     KafkaAuthFailed,
     KafkaConfigInvalid,
+    KafkaNotFound,
+    KafkaRejected,
     KafkaRequestFailed,
     KafkaTimeout,
     KafkaUnreachable,
@@ -17,8 +19,10 @@ from clusters.gateway.types import (
     ApiVersionRange,
     BrokerInfo,
     ClusterHealth,
+    ClusterSnapshot,
     ConnectionReport,
     ConnectionSettings,
+    TopicSummary,
 )
 
 __all__ = [
@@ -27,15 +31,20 @@ __all__ = [
     "ApiVersionRange",
     "BrokerInfo",
     "ClusterHealth",
+    "ClusterSnapshot",
     "ConnectionReport",
     "ConnectionSettings",
+    "TopicSummary",
     "GatewayError",
     "KafkaAuthFailed",
     "KafkaConfigInvalid",
+    "KafkaNotFound",
+    "KafkaRejected",
     "KafkaRequestFailed",
     "KafkaTimeout",
     "KafkaUnreachable",
     "admins",
     "cluster_health",
+    "cluster_snapshot",
     "connection_test",
 ]

@@ -14,8 +14,10 @@ from clusters.gateway.types import (
     ApiVersionRange,
     BrokerInfo,
     ClusterHealth,
+    ClusterSnapshot,
     ConnectionReport,
     ConnectionSettings,
+    TopicSummary,
 )
 
 
@@ -80,33 +82,81 @@ def connection_test(settings: ConnectionSettings) -> ConnectionReport:
     )
 
 
-def cluster_health(settings: ConnectionSettings) -> ClusterHealth:
-    """Brokers, controller, topic and partition counts and replica health, from the
-    cached admin connection of this cluster."""
-    with admins.admin(settings, "reading cluster health") as admin:
+def _log_dir_sizes(admin: Any, brokers: tuple[BrokerInfo, ...]) -> tuple[dict[tuple[str, int], int], list[str]]:
+    """Largest replica size per (topic, partition) over all brokers that answered."""
+    sizes: dict[tuple[str, int], int] = {}
+    errors: list[str] = []
+    for broker in brokers:
+        try:
+            described = admin.describe_log_dirs(brokers=[broker.node_id])
+        except Exception as exc:  # one broker down must not hide the others' sizes
+            errors.append(f"broker {broker.node_id}: {exc}")
+            continue
+        for entry in described:
+            for log_dir in entry.get("log_dirs", []):
+                if log_dir.get("error_code", 0):
+                    errors.append(f"broker {broker.node_id} log dir {log_dir.get('log_dir')}: error {log_dir['error_code']}")
+                    continue
+                for topic in log_dir.get("topics", []):
+                    for p in topic.get("partitions", []):
+                        key = (topic["name"], int(p["partition_index"]))
+                        sizes[key] = max(sizes.get(key, 0), int(p.get("partition_size", 0)))
+    return sizes, errors
+
+
+def cluster_snapshot(settings: ConnectionSettings) -> ClusterSnapshot:
+    """Health and a per-topic summary (partitions, replication, replica health, size)
+    in one pass: Metadata for all topics, DescribeCluster, DescribeLogDirs per broker."""
+    with admins.admin(settings, "taking a cluster snapshot") as admin:
         start = time.perf_counter()
         described = admin.describe_cluster()
         rtt = elapsed_ms(start)
         topics = admin.describe_topics()
-    partitions = 0
-    under_replicated = 0
-    offline = 0
+        brokers = _brokers(described)
+        sizes, size_errors = _log_dir_sizes(admin, brokers)
+    summaries = []
+    total_partitions = total_urp = total_offline = 0
     for topic in topics:
-        for partition in topic.get("partitions", []):
-            partitions += 1
-            replicas = partition.get("replica_nodes") or partition.get("replicas") or []
-            isr = partition.get("isr_nodes") or partition.get("isr") or []
+        partitions = topic.get("partitions") or []
+        rf = urp = offline = 0
+        size = 0
+        for p in partitions:
+            replicas = p.get("replica_nodes") or []
+            isr = p.get("isr_nodes") or []
+            rf = max(rf, len(replicas))
             if len(isr) < len(replicas):
-                under_replicated += 1
-            if partition.get("leader_id", partition.get("leader", -1)) in (-1, None):
+                urp += 1
+            if p.get("leader_id", -1) in (-1, None):
                 offline += 1
-    return ClusterHealth(
+            size += sizes.get((topic["name"], int(p["partition_index"])), 0)
+        total_partitions += len(partitions)
+        total_urp += urp
+        total_offline += offline
+        summaries.append(
+            TopicSummary(
+                name=str(topic["name"]),
+                internal=bool(topic.get("is_internal")),
+                partition_count=len(partitions),
+                replication_factor=rf,
+                # No broker answered DescribeLogDirs: the size is unknown, not zero.
+                size_bytes=size if sizes or not size_errors else None,
+                under_replicated=urp,
+                offline=offline,
+            )
+        )
+    health = ClusterHealth(
         cluster_id=str(described.get("cluster_id") or ""),
         controller_id=_controller(described),
-        brokers=_brokers(described),
+        brokers=brokers,
         topic_count=len(topics),
-        partition_count=partitions,
-        under_replicated_partitions=under_replicated,
-        offline_partitions=offline,
+        partition_count=total_partitions,
+        under_replicated_partitions=total_urp,
+        offline_partitions=total_offline,
         round_trip_ms=rtt,
     )
+    return ClusterSnapshot(health=health, topics=tuple(summaries), size_errors=tuple(size_errors))
+
+
+def cluster_health(settings: ConnectionSettings) -> ClusterHealth:
+    """Brokers, controller, topic and partition counts and replica health."""
+    return cluster_snapshot(settings).health

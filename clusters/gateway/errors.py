@@ -34,3 +34,20 @@ class KafkaConfigInvalid(GatewayError):
 
 class KafkaRequestFailed(GatewayError):
     code = "kafka_error"
+
+
+class KafkaRejected(GatewayError):
+    """The broker refused the request as invalid (bad config value, partitions lowered,
+    offset out of range...). Shown as a 400 naming `field` when we know which one."""
+
+    code = "rejected"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class KafkaNotFound(GatewayError):
+    """The topic, group or broker does not exist (any more)."""
+
+    code = "not_found"

@@ -97,3 +97,26 @@ class ClusterHealth:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    """One topic as the snapshot stores it."""
+
+    name: str
+    internal: bool
+    partition_count: int
+    replication_factor: int
+    size_bytes: int | None
+    under_replicated: int
+    offline: int
+
+
+@dataclass(frozen=True)
+class ClusterSnapshot:
+    """What one poll learns: health plus a summary of every topic."""
+
+    health: ClusterHealth
+    topics: tuple[TopicSummary, ...]
+    # Brokers whose log-dir sizes could not be read this time (sizes then partial).
+    size_errors: tuple[str, ...] = ()

@@ -72,11 +72,11 @@ async def test_subscription_to_an_unknown_cluster_is_refused(admin_user, local_c
 
 def test_unreachable_cluster_keeps_last_values_and_marks_them_stale(local_cluster, stack_env, settings):
     settings.KAFKA_BOOTSTRAP_TIMEOUT_MS = 1500
-    first = cluster_poll(cluster=local_cluster)
+    first = cluster_poll(cluster=local_cluster).status
     assert first.reachable and first.kafka_cluster_id == stack_env["KAFKA_CLUSTER_ID"]
     local_cluster.bootstrap_servers = "127.0.0.1:1"
     local_cluster.save()
-    second = cluster_poll(cluster=local_cluster)
+    second = cluster_poll(cluster=local_cluster).status
     assert not second.reachable
     assert "refused the connection" in second.error
     assert second.kafka_cluster_id == stack_env["KAFKA_CLUSTER_ID"]  # last known value kept

@@ -1,0 +1,4 @@
+"""Cluster overview, brokers and broker configs."""
+
+urlpatterns: list = []
+api_urlpatterns: list = []

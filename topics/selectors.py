@@ -1,0 +1,123 @@
+"""Reads of topics from the stored snapshot (never a live Kafka call)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, QuerySet
+
+from access.permissions import Action, check_permission
+from clusters.models import Cluster
+from topics.models import TopicMeta
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+SORTS = {
+    "name": "name",
+    "partitions": "partition_count",
+    "replication_factor": "replication_factor",
+    "size": "size_bytes",
+    "under_replicated": "under_replicated",
+    "offline": "offline",
+    "messages_per_s": "messages_per_s",
+}
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class TopicListQuery:
+    search: str = ""
+    sort: str = "name"
+    descending: bool = False
+    include_internal: bool = False
+    offset: int = 0
+    limit: int = 50
+
+    @classmethod
+    def from_params(cls, params: Any) -> TopicListQuery:
+        """Parse query parameters (?search=&sort=-size&internal=true&offset=&limit=);
+        raises ValidationError naming the parameter and the reason."""
+        errors: dict[str, str] = {}
+        raw_sort = str(params.get("sort") or "name")
+        descending = raw_sort.startswith("-")
+        sort = raw_sort.lstrip("-")
+        if sort not in SORTS:
+            errors["sort"] = f"Unknown sort '{sort}'; use one of {', '.join(SORTS)} (prefix '-' for descending)."
+
+        def number(key: str, default: int, low: int, high: int) -> int:
+            raw = params.get(key)
+            if raw in (None, ""):
+                return default
+            try:
+                value = int(raw)
+            except (TypeError, ValueError):
+                errors[key] = f"'{raw}' is not a whole number."
+                return default
+            if not low <= value <= high:
+                errors[key] = f"Must be between {low} and {high}."
+            return value
+
+        offset = number("offset", 0, 0, 10_000_000)
+        limit = number("limit", 50, 1, MAX_LIMIT)
+        search = str(params.get("search") or "").strip()
+        if len(search) > 249:
+            errors["search"] = "At most 249 characters (the longest topic name)."
+        if errors:
+            raise ValidationError(errors)
+        internal = str(params.get("internal") or "").lower() in ("1", "true", "yes", "on")
+        return cls(search=search, sort=sort, descending=descending, include_internal=internal, offset=offset, limit=limit)
+
+    @property
+    def sort_param(self) -> str:
+        return f"-{self.sort}" if self.descending else self.sort
+
+
+@dataclass(frozen=True)
+class TopicPage:
+    rows: list[TopicMeta]
+    total: int
+    query: TopicListQuery
+    as_of: datetime | None
+    stale: bool
+    error: str
+
+
+def topics_queryset(*, cluster: Cluster, query: TopicListQuery) -> QuerySet[TopicMeta]:
+    qs = TopicMeta.objects.filter(cluster=cluster)
+    if not query.include_internal:
+        qs = qs.filter(internal=False)
+    if query.search:
+        qs = qs.filter(name__icontains=query.search)
+    column = F(SORTS[query.sort])
+    order = column.desc(nulls_last=True) if query.descending else column.asc(nulls_last=True)
+    return qs.order_by(order, "name") if query.sort != "name" else qs.order_by(order)
+
+
+def topic_list(*, user: AbstractBaseUser | AnonymousUser, cluster: Cluster, query: TopicListQuery) -> TopicPage:
+    """One page of a cluster's topics from the stored snapshot, with its age."""
+    check_permission(user=user, cluster=cluster, action=Action.TOPIC_VIEW)
+    qs = topics_queryset(cluster=cluster, query=query)
+    rows = list(qs[query.offset : query.offset + query.limit])
+    total = qs.count()
+    status = getattr(cluster, "status", None)
+    return TopicPage(
+        rows=rows,
+        total=total,
+        query=query,
+        as_of=status.last_ok_at if status else None,
+        stale=bool(status and not status.reachable and status.checked_at),
+        error=status.error if status else "",
+    )
+
+
+def topic_names(*, cluster: Cluster) -> set[str]:
+    """Every topic name in the snapshot (for collision checks)."""
+    return set(TopicMeta.objects.filter(cluster=cluster).values_list("name", flat=True))
+
+
+def topic_meta_get(*, cluster: Cluster, name: str) -> TopicMeta | None:
+    return TopicMeta.objects.filter(cluster=cluster, name=name).first()

@@ -1,0 +1,17 @@
+"""Pages under /clusters/<cluster_id>/topics/ (namespace "topics")."""
+
+from django.urls import include, path, register_converter
+
+from topics import views
+from topics.names import TopicNameConverter
+
+register_converter(TopicNameConverter, "topic")
+
+app_name = "topics"
+
+urlpatterns = [
+    path("", views.topic_list, name="list"),
+    path("refresh/", views.topic_list_refresh, name="refresh"),
+    path("", include("topics.urls_manage")),
+    path("", include("topics.urls_messages")),
+]

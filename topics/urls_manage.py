@@ -1,0 +1,4 @@
+"""Topic operations (create, detail, configs, partitions, records, delete)."""
+
+urlpatterns: list = []
+api_urlpatterns: list = []

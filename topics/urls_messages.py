@@ -1,0 +1,4 @@
+"""Message browse, produce and live tail."""
+
+urlpatterns: list = []
+api_urlpatterns: list = []
