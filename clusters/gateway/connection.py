@@ -158,6 +158,13 @@ def _diagnose(settings: ConnectionSettings, reasons: list[str], exc: BaseExcepti
             f"The TLS handshake with {where} failed ({detail}). If the listener is not TLS, choose "
             "PLAINTEXT or SASL_PLAINTEXT; otherwise check the CA certificate."
         )
+    if settings.uses_sasl and "disconnected" in text and "SSL" not in text:
+        # Brokers close the socket on a failed SASL login, sometimes before the client
+        # reads the error response; a listener that does not speak SASL does the same.
+        return KafkaAuthFailed(
+            f"{where} closed the connection during the SASL login ({settings.sasl_mechanism}): "
+            "most likely the username or password is wrong, or this listener does not use SASL."
+        )
     if settings.security_protocol == "PLAINTEXT" and "disconnected" in text:
         return KafkaUnreachable(
             f"{where} closed the connection during the handshake: the listener probably expects "
