@@ -21,9 +21,7 @@ def validate_topic_name(name: str) -> None:
     if not LEGAL.match(name):
         bad = sorted({c for c in name if not re.match(r"[a-zA-Z0-9._-]", c)})
         shown = " ".join(repr(c) for c in bad[:10])
-        raise ValidationError(
-            f"A topic name may only contain letters, digits, '.', '_' and '-'; it contains {shown}."
-        )
+        raise ValidationError(f"A topic name may only contain letters, digits, '.', '_' and '-'; it contains {shown}.")
 
 
 def collision_key(name: str) -> str:

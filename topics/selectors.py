@@ -69,7 +69,9 @@ class TopicListQuery:
         if errors:
             raise ValidationError(errors)
         internal = str(params.get("internal") or "").lower() in ("1", "true", "yes", "on")
-        return cls(search=search, sort=sort, descending=descending, include_internal=internal, offset=offset, limit=limit)
+        return cls(
+            search=search, sort=sort, descending=descending, include_internal=internal, offset=offset, limit=limit
+        )
 
     @property
     def sort_param(self) -> str:

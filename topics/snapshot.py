@@ -32,8 +32,7 @@ def topic_snapshot_store(*, cluster: Cluster, topics: tuple[gateway.TopicSummary
     """Bring the stored topic rows of a cluster in line with a fresh snapshot,
     inserting new topics, updating changed ones and deleting vanished ones."""
     existing = {
-        row[0]: row[1:]
-        for row in TopicMeta.objects.filter(cluster=cluster).values_list("name", "id", *_FIELDS)
+        row[0]: row[1:] for row in TopicMeta.objects.filter(cluster=cluster).values_list("name", "id", *_FIELDS)
     }
     seen: set[str] = set()
     to_create: list[TopicMeta] = []

@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from access.permissions import Action, check_permission, has_permission
-from clusters import gateway, selectors as cluster_selectors
+from clusters import gateway
+from clusters import selectors as cluster_selectors
 from topics import selectors
 from topics.snapshot import topic_snapshot_refresh
 

@@ -95,7 +95,8 @@ def _log_dir_sizes(admin: Any, brokers: tuple[BrokerInfo, ...]) -> tuple[dict[tu
         for entry in described:
             for log_dir in entry.get("log_dirs", []):
                 if log_dir.get("error_code", 0):
-                    errors.append(f"broker {broker.node_id} log dir {log_dir.get('log_dir')}: error {log_dir['error_code']}")
+                    code = log_dir["error_code"]
+                    errors.append(f"broker {broker.node_id} log dir {log_dir.get('log_dir')}: error {code}")
                     continue
                 for topic in log_dir.get("topics", []):
                     for p in topic.get("partitions", []):

@@ -1,0 +1,58 @@
+"""The poll stores real topic metadata from the broker; the list serves it."""
+
+import uuid
+
+import pytest
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from rest_framework.test import APIClient
+
+from monitoring.services import cluster_poll
+from topics.models import TopicMeta
+
+pytestmark = pytest.mark.django_db
+
+
+def test_poll_stores_topics_with_sizes_and_refresh_endpoint(local_cluster, stack_env, admin_user):
+    name = f"snap-{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=stack_env["KAFKA_BOOTSTRAP"])
+    try:
+        admin.create_topics([NewTopic(name, 3, 1)])
+    finally:
+        admin.close()
+    producer = KafkaProducer(bootstrap_servers=stack_env["KAFKA_BOOTSTRAP"])
+    for i in range(20):
+        producer.send(name, value=b"x" * 1000, partition=i % 3)
+    producer.flush()
+    producer.close()
+
+    outcome = cluster_poll(cluster=local_cluster)
+    assert outcome.topics is not None and outcome.topics.created >= 1
+    row = TopicMeta.objects.get(cluster=local_cluster, name=name)
+    assert (row.partition_count, row.replication_factor, row.under_replicated, row.offline) == (3, 1, 0, 0)
+    assert row.size_bytes is not None and row.size_bytes >= 20_000
+
+    # Nothing changed on the broker: the next poll writes no topic row.
+    assert cluster_poll(cluster=local_cluster).topics.rows_written == 0
+
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    body = api.post(f"/api/v1/clusters/{local_cluster.pk}/topics/refresh/?search={name}").json()
+    assert body["count"] == 1 and body["results"][0]["partitions"] == 3
+    assert body["as_of"] is not None and body["stale"] is False
+
+
+def test_unreachable_cluster_keeps_the_list_and_marks_it_stale(local_cluster, admin_user, settings):
+    settings.KAFKA_BOOTSTRAP_TIMEOUT_MS = 1500
+    cluster_poll(cluster=local_cluster)
+    count = TopicMeta.objects.filter(cluster=local_cluster).count()
+    local_cluster.bootstrap_servers = "127.0.0.1:1"
+    local_cluster.save()
+    cluster_poll(cluster=local_cluster)
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    body = api.get(f"/api/v1/clusters/{local_cluster.pk}/topics/?internal=true&limit=500").json()
+    assert body["stale"] is True and "refused the connection" in body["error"]
+    assert body["count"] == count > 0
+    refresh = api.post(f"/api/v1/clusters/{local_cluster.pk}/topics/refresh/")
+    assert refresh.status_code == 502 and "refused the connection" in refresh.json()["detail"]
