@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access.permissions import Action
+from access.permissions import Action, check_permission
 from clusters import selectors, services
 from clusters.models import Cluster, ClusterStatus
 
@@ -143,8 +143,6 @@ class ClusterViewSet(viewsets.GenericViewSet[Cluster]):
         serializer = ClusterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields, password = serializer.split()
-        from access.permissions import check_permission
-
         check_permission(user=request.user, cluster=None, action=Action.CLUSTER_MANAGE)
         candidate = services.cluster_build(fields=fields, password=password)
         report = services.cluster_connection_test(user=request.user, cluster=candidate)
