@@ -49,9 +49,7 @@ def has_permission(*, user: AbstractBaseUser | AnonymousUser | None, cluster: Cl
     return _denial(user=user, cluster=cluster, action=action) is None
 
 
-def _denial(
-    *, user: AbstractBaseUser | AnonymousUser | None, cluster: Cluster | None, action: Action
-) -> str | None:
+def _denial(*, user: AbstractBaseUser | AnonymousUser | None, cluster: Cluster | None, action: Action) -> str | None:
     """Why the user may not act, or None when allowed."""
     if user is None or not user.is_authenticated or not user.is_active:
         return "you are not logged in"

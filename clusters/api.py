@@ -136,7 +136,11 @@ class ClusterViewSet(viewsets.GenericViewSet[Cluster]):
         report = services.cluster_connection_test(user=request.user, cluster=cluster)
         return Response(asdict(report))
 
-    @extend_schema(request=ClusterSerializer, responses={200: ConnectionReportSerializer})
+    @extend_schema(
+        operation_id="clusters_test_connection_unsaved",
+        request=ClusterSerializer,
+        responses={200: ConnectionReportSerializer},
+    )
     @action(detail=False, methods=["post"], url_path="test-connection")
     def test_connection_unsaved(self, request: Request) -> Response:
         """Test settings before saving them (same body as create)."""

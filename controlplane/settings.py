@@ -179,6 +179,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # key_format and value_format of a produced message share one set of choices.
+    "ENUM_NAME_OVERRIDES": {"PayloadFormatEnum": "topics.messages.PRODUCE_FORMATS"},
 }
 
 # Kafka client behaviour (clusters.gateway).

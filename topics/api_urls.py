@@ -3,14 +3,19 @@
 from django.urls import include, path, register_converter
 
 from clusters import urls_brokers
-from topics import api, urls_manage, urls_messages
+from topics import api, api_manage, urls_manage, urls_messages
 from topics.names import TopicNameConverter
 
 register_converter(TopicNameConverter, "topic")
 
+
+class TopicCollectionApi(api.TopicListApi, api_manage.TopicCreateApi):
+    """GET lists topics from the snapshot; POST creates one (or dry-runs it)."""
+
+
 urlpatterns = [
-    path("topics/", api.TopicListApi.as_view(), name="api-topic-list"),
-    path("topics/refresh/", api.TopicListRefreshApi.as_view(), name="api-topic-refresh"),
+    path("topics/", TopicCollectionApi.as_view(), name="api-topic-list"),
+    path("refresh/", api.TopicListRefreshApi.as_view(), name="api-cluster-refresh"),
     path("", include(urls_manage.api_urlpatterns)),
     path("", include(urls_messages.api_urlpatterns)),
     path("", include(urls_brokers.api_urlpatterns)),

@@ -11,7 +11,7 @@ app_name = "topics"
 
 urlpatterns = [
     path("", views.topic_list, name="list"),
-    path("refresh/", views.topic_list_refresh, name="refresh"),
+    path("~refresh/", views.topic_list_refresh, name="refresh"),
     path("", include("topics.urls_manage")),
     path("", include("topics.urls_messages")),
 ]

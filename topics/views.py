@@ -63,4 +63,4 @@ def topic_list_refresh(request: HttpRequest, cluster_id: int) -> HttpResponse:
         messages.success(
             request, f"Refreshed: {diff.created} new, {diff.updated} changed, {diff.deleted} deleted topics."
         )
-    return redirect(f"{request.path.rsplit('refresh/', 1)[0]}?{request.GET.urlencode()}")
+    return redirect(f"{request.path.rsplit('~refresh/', 1)[0]}?{request.GET.urlencode()}")

@@ -1,6 +1,7 @@
 """The only package that imports kafka-python. It takes ConnectionSettings, returns
 plain dataclasses and raises GatewayError subclasses with messages a person can act on."""
 
+from clusters.gateway import groups, topics
 from clusters.gateway.cluster import cluster_health, cluster_snapshot, connection_test
 from clusters.gateway.connection import admins
 from clusters.gateway.errors import (
@@ -12,6 +13,31 @@ from clusters.gateway.errors import (
     KafkaRequestFailed,
     KafkaTimeout,
     KafkaUnreachable,
+)
+from clusters.gateway.groups import (
+    GroupDescription,
+    GroupMember,
+    LagSnapshot,
+    RequestCount,
+    group_describe,
+    lag_snapshot,
+)
+from clusters.gateway.messages import (
+    ProducedRecord,
+    RawMessage,
+    ScanResult,
+    ScanStart,
+    message_produce,
+    messages_scan,
+    messages_tail,
+)
+from clusters.gateway.topics import (
+    PartitionInfo,
+    TopicConfig,
+    TopicCreated,
+    TopicDescription,
+    TopicGroupOffsets,
+    TopicGroups,
 )
 from clusters.gateway.types import (
     SASL_MECHANISMS,
@@ -34,8 +60,9 @@ __all__ = [
     "ClusterSnapshot",
     "ConnectionReport",
     "ConnectionSettings",
-    "TopicSummary",
     "GatewayError",
+    "GroupDescription",
+    "GroupMember",
     "KafkaAuthFailed",
     "KafkaConfigInvalid",
     "KafkaNotFound",
@@ -43,8 +70,28 @@ __all__ = [
     "KafkaRequestFailed",
     "KafkaTimeout",
     "KafkaUnreachable",
+    "LagSnapshot",
+    "PartitionInfo",
+    "ProducedRecord",
+    "RawMessage",
+    "RequestCount",
+    "ScanResult",
+    "ScanStart",
+    "TopicConfig",
+    "TopicCreated",
+    "TopicDescription",
+    "TopicGroupOffsets",
+    "TopicGroups",
+    "TopicSummary",
     "admins",
     "cluster_health",
     "cluster_snapshot",
     "connection_test",
+    "group_describe",
+    "groups",
+    "lag_snapshot",
+    "message_produce",
+    "messages_scan",
+    "messages_tail",
+    "topics",
 ]

@@ -13,7 +13,7 @@ register = template.Library()
 @register.filter
 def bytes_human(value: int | None) -> str:
     if value is None:
-        return "–"
+        return "\N{EN DASH}"
     size = float(value)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if size < 1024 or unit == "TiB":

@@ -37,7 +37,7 @@ def test_poll_stores_topics_with_sizes_and_refresh_endpoint(local_cluster, stack
 
     api = APIClient()
     api.force_authenticate(admin_user)
-    body = api.post(f"/api/v1/clusters/{local_cluster.pk}/topics/refresh/?search={name}").json()
+    body = api.post(f"/api/v1/clusters/{local_cluster.pk}/refresh/?search={name}").json()
     assert body["count"] == 1 and body["results"][0]["partitions"] == 3
     assert body["as_of"] is not None and body["stale"] is False
 
@@ -54,5 +54,5 @@ def test_unreachable_cluster_keeps_the_list_and_marks_it_stale(local_cluster, ad
     body = api.get(f"/api/v1/clusters/{local_cluster.pk}/topics/?internal=true&limit=500").json()
     assert body["stale"] is True and "refused the connection" in body["error"]
     assert body["count"] == count > 0
-    refresh = api.post(f"/api/v1/clusters/{local_cluster.pk}/topics/refresh/")
+    refresh = api.post(f"/api/v1/clusters/{local_cluster.pk}/refresh/")
     assert refresh.status_code == 502 and "refused the connection" in refresh.json()["detail"]
