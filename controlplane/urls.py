@@ -1,10 +1,14 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from clusters.api import ClusterViewSet
+from topics.names import TopicNameConverter
+
+# <topic:name> in every URL module: Kafka's legal topic-name characters only.
+register_converter(TopicNameConverter, "topic")
 
 router = DefaultRouter()
 router.register("clusters", ClusterViewSet, basename="cluster")

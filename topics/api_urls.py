@@ -1,12 +1,9 @@
 """REST endpoints under /api/v1/clusters/<cluster_id>/ for topics and brokers."""
 
-from django.urls import include, path, register_converter
+from django.urls import include, path
 
 from clusters import urls_brokers
 from topics import api, api_manage, urls_manage, urls_messages
-from topics.names import TopicNameConverter
-
-register_converter(TopicNameConverter, "topic")
 
 
 class TopicCollectionApi(api.TopicListApi, api_manage.TopicCreateApi):

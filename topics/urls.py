@@ -1,11 +1,8 @@
 """Pages under /clusters/<cluster_id>/topics/ (namespace "topics")."""
 
-from django.urls import include, path, register_converter
+from django.urls import include, path
 
 from topics import views
-from topics.names import TopicNameConverter
-
-register_converter(TopicNameConverter, "topic")
 
 app_name = "topics"
 
