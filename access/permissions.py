@@ -30,6 +30,9 @@ class Action(enum.StrEnum):
     RECORDS_DELETE = "topic.records.delete"
     MESSAGE_READ = "message.read"  # payloads can hold personal data: its own permission
     MESSAGE_PRODUCE = "message.produce"
+    GROUP_VIEW = "group.view"
+    GROUP_OFFSETS_RESET = "group.offsets.reset"
+    GROUP_DELETE = "group.delete"  # the group, or its offsets for one topic
 
 
 # Changing where Signalbox connects to is admin-only (CVE-2024-32030: a hostile broker).
@@ -42,6 +45,8 @@ _CHANGES = {
     Action.TOPIC_DELETE,
     Action.RECORDS_DELETE,
     Action.MESSAGE_PRODUCE,
+    Action.GROUP_OFFSETS_RESET,
+    Action.GROUP_DELETE,
 }
 
 

@@ -5,10 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from clusters.api import ClusterViewSet
+from consumer_groups.names import GroupIdConverter
 from topics.names import TopicNameConverter
 
 # <topic:name> in every URL module: Kafka's legal topic-name characters only.
 register_converter(TopicNameConverter, "topic")
+register_converter(GroupIdConverter, "group")
 
 router = DefaultRouter()
 router.register("clusters", ClusterViewSet, basename="cluster")
