@@ -188,6 +188,13 @@ KAFKA_REQUEST_TIMEOUT_MS = env.int("KAFKA_REQUEST_TIMEOUT_MS", default=5000)
 KAFKA_BOOTSTRAP_TIMEOUT_MS = env.int("KAFKA_BOOTSTRAP_TIMEOUT_MS", default=5000)
 DEFAULT_POLL_INTERVAL_S = env.int("DEFAULT_POLL_INTERVAL_S", default=5)
 
+# Consumer lag evaluation (consumer_groups.lag): the status window in polls, the lag
+# that still counts as OK, and the end-offset history kept for lag in seconds.
+LAG_WINDOW_POLLS = env.int("LAG_WINDOW_POLLS", default=10)
+LAG_ALLOWED = env.int("LAG_ALLOWED", default=0)
+LAG_HISTORY_POINTS = env.int("LAG_HISTORY_POINTS", default=720)
+LAG_HISTORY_TTL_S = env.int("LAG_HISTORY_TTL_S", default=7 * 24 * 3600)
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 if env.str("KAFKA_CLIENT_LOG_LEVEL", default="CRITICAL").upper() in ("DEBUG", "NOTSET"):
     raise ImproperlyConfigured("KAFKA_CLIENT_LOG_LEVEL=DEBUG would log SASL passwords; use INFO or above.")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from clusters import gateway
 from clusters.models import Cluster, ClusterStatus
 from clusters.services import cluster_status_record
+from consumer_groups.snapshot import GroupSnapshotStats, group_snapshot_take
 from monitoring import events
 from topics.snapshot import SnapshotDiff, topic_snapshot_store
 
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 class PollOutcome:
     status: ClusterStatus
     topics: SnapshotDiff | None  # None when the cluster could not be reached
+    groups: GroupSnapshotStats | None = None  # None when the lag snapshot failed
+    groups_error: str = ""
 
 
 def cluster_poll(*, cluster: Cluster) -> PollOutcome:
@@ -34,9 +37,17 @@ def cluster_poll(*, cluster: Cluster) -> PollOutcome:
         error = exc.message
         log.warning("Poll of cluster %s failed: %s", cluster.name, error)
     diff = topic_snapshot_store(cluster=cluster, topics=snapshot.topics) if snapshot else None
+    groups: GroupSnapshotStats | None = None
+    groups_error = ""
+    if snapshot is not None:
+        try:
+            groups = group_snapshot_take(cluster=cluster)
+        except gateway.GatewayError as exc:  # groups stay as last stored, marked by the status
+            groups_error = exc.message
+            log.warning("Lag snapshot of cluster %s failed: %s", cluster.name, groups_error)
     duration_ms = round((time.perf_counter() - start) * 1000, 2)
     status = cluster_status_record(
         cluster=cluster, health=snapshot.health if snapshot else None, error=error, duration_ms=duration_ms
     )
     events.send(events.cluster_group(cluster.pk), "cluster.status", status.as_event())
-    return PollOutcome(status=status, topics=diff)
+    return PollOutcome(status=status, topics=diff, groups=groups, groups_error=groups_error)

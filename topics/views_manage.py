@@ -14,6 +14,7 @@ from access.permissions import Action, check_permission, has_permission
 from clusters import gateway
 from clusters import selectors as cluster_selectors
 from clusters.models import Cluster
+from consumer_groups import selectors as group_selectors
 from topics import ops_selectors, services
 from topics.forms import (
     DeleteTopicForm,
@@ -96,6 +97,7 @@ def topic_detail(request: HttpRequest, cluster_id: int, name: str) -> HttpRespon
             "can_edit": can(Action.TOPIC_EDIT),
             "can_delete": can(Action.TOPIC_DELETE),
             "can_delete_records": can(Action.RECORDS_DELETE),
+            "readers": group_selectors.topic_readers(user=request.user, cluster=cluster, topic=name),
         },
     )
 

@@ -20,6 +20,7 @@ from clusters.gateway.groups import (
     LagSnapshot,
     RequestCount,
     group_describe,
+    groups_describe,
     lag_snapshot,
 )
 from clusters.gateway.messages import (
@@ -89,9 +90,11 @@ __all__ = [
     "connection_test",
     "group_describe",
     "groups",
+    "groups_describe",
     "lag_snapshot",
     "message_produce",
     "messages_scan",
     "messages_tail",
     "topics",
 ]
+

@@ -602,6 +602,10 @@ def group_describe(settings: ConnectionSettings, group_id: str) -> GroupDescript
         raise KafkaNotFound(f"Consumer group '{group_id}' does not exist on {where} (any more).")
     if error:
         raise KafkaRequestFailed(f"Consumer group '{group_id}' could not be described on {where}: {error}")
+    return _description_from(group_id, raw, coordinator)
+
+
+def _description_from(group_id: str, raw: dict[str, Any], coordinator: Any) -> GroupDescription:
     members = tuple(
         GroupMember(
             member_id=str(m.get("member_id") or ""),
@@ -622,6 +626,30 @@ def group_describe(settings: ConnectionSettings, group_id: str) -> GroupDescript
     )
 
 
+def groups_describe(
+    settings: ConnectionSettings, groups_by_coordinator: dict[int, list[str]]
+) -> tuple[dict[str, GroupDescription], dict[str, str]]:
+    """Members and assignments of many groups: one DescribeGroups per coordinator
+    (coordinators as found by lag_snapshot). Returns (descriptions, errors by group);
+    a coordinator that fails costs only its own groups."""
+    descriptions: dict[str, GroupDescription] = {}
+    errors: dict[str, str] = {}
+    with admins.admin(settings, "describing consumer groups") as admin:
+        for coordinator, group_ids in groups_by_coordinator.items():
+            try:
+                described = admin._manager.run(admin._async_describe_groups, list(group_ids), coordinator)
+            except Exception as exc:  # one coordinator down must not hide the other groups
+                for group_id in group_ids:
+                    errors[group_id] = f"broker {coordinator} did not describe the group: {exc}"
+                continue
+            for group_id, raw in described.items():
+                if raw.get("error"):
+                    errors[group_id] = str(raw["error"])
+                else:
+                    descriptions[group_id] = _description_from(group_id, raw, coordinator)
+    return descriptions, errors
+
+
 __all__ = [
     "CoordinatorCache",
     "GroupDescription",
@@ -631,5 +659,6 @@ __all__ = [
     "RequestCount",
     "coordinators",
     "group_describe",
+    "groups_describe",
     "lag_snapshot",
 ]

@@ -34,7 +34,7 @@ def test_create_page_lists_broker_configs_and_creates(page, local_cluster, kafka
     assert kafka.config(topic_name, "cleanup.policy") == ("compact", "DYNAMIC_TOPIC_CONFIG")
     detail = page.get(response["Location"]).content.decode()
     assert 'data-partition="1"' in detail and "topic override" in detail
-    assert 'id="consumer-groups"' in detail and "arrive with the consumer-groups feature" in detail
+    assert 'id="consumer-groups"' in detail and "No consumer group has committed offsets on this topic" in detail
     # The list page (the lead's) links to the detail now that the snapshot was refreshed.
     assert (
         f'href="{base(local_cluster)}{topic_name}/"'
