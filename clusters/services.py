@@ -107,6 +107,17 @@ def cluster_delete(*, user: User, cluster: Cluster) -> None:
     ):
         cluster.delete()
     gateway.admins.forget(f"cluster:{pk}")
+    _forget_history(pk)
+
+
+def _forget_history(cluster_id: int) -> None:
+    """Drop the cluster's offset history from Redis; a Redis outage only leaves keys to expire."""
+    from consumer_groups.history import history_forget_cluster
+
+    try:
+        history_forget_cluster(cluster_id=cluster_id)
+    except Exception as exc:  # the keys carry a TTL, so they go away on their own
+        log.warning("Could not drop the offset history of cluster %s: %s", cluster_id, exc)
 
 
 def cluster_connection_test(*, user: User, cluster: Cluster) -> gateway.ConnectionReport:
