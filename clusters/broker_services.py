@@ -191,12 +191,27 @@ def _preview(
     return tuple(rows)
 
 
-def _settled(changes: list[BrokerConfigChange], current: dict[str, BrokerConfigEntry], broker_id: int | None) -> bool:
+def _settled(
+    changes: list[BrokerConfigChange],
+    current: dict[str, BrokerConfigEntry],
+    broker_id: int | None,
+    expected: dict[str, str | None],
+) -> bool:
     level = "DYNAMIC_DEFAULT_BROKER_CONFIG" if broker_id is None else "DYNAMIC_BROKER_CONFIG"
     for change in changes:
         entry = current.get(change.name)
         at_level = entry is not None and entry.source == level
         if change.op == "DELETE" and at_level:
+            return False
+        # Right after a DELETE the broker can report the new source with the old value.
+        fallback = expected.get(change.name)
+        if (
+            change.op == "DELETE"
+            and entry is not None
+            and not entry.sensitive
+            and fallback is not None
+            and entry.value != fallback
+        ):
             return False
         # A sensitive value is never returned, so only its source can be compared.
         if change.op == "SET" and not (at_level and (entry is None or entry.sensitive or entry.value == change.value)):
@@ -204,11 +219,16 @@ def _settled(changes: list[BrokerConfigChange], current: dict[str, BrokerConfigE
     return True
 
 
-def _read_back(cluster: Cluster, broker_id: int | None, changes: list[BrokerConfigChange]) -> dict[str, Any]:
+def _read_back(
+    cluster: Cluster,
+    broker_id: int | None,
+    changes: list[BrokerConfigChange],
+    expected: dict[str, str | None],
+) -> dict[str, Any]:
     current: dict[str, BrokerConfigEntry] = {}
     for attempt in range(_READ_BACK_TRIES):
         current = {e.name: e for e in gateway_brokers.broker_configs_describe(cluster.connection(), broker_id)}
-        if _settled(changes, current, broker_id):
+        if _settled(changes, current, broker_id, expected):
             break
         if attempt < _READ_BACK_TRIES - 1:
             time.sleep(_READ_BACK_PAUSE_S)
@@ -264,7 +284,8 @@ def broker_configs_alter(
         before=_audit_values(preview, "before"),
     ) as event:
         gateway_brokers.broker_configs_alter(settings, broker_id, changes, validate_only=False)
-        after = _read_back(cluster, broker_id, changes)
+        expected = {row.name: None if row.sensitive else row.after for row in preview}
+        after = _read_back(cluster, broker_id, changes, expected)
         applied = tuple(
             ConfigChangePreview(
                 name=row.name,

@@ -98,3 +98,8 @@ __all__ = [
     "topics",
 ]
 
+# Group changes (offset reset, group delete, offsets delete): engineer G.
+from clusters.gateway import group_admin
+from clusters.gateway.group_admin import GroupPositions, KafkaGroupActive
+
+__all__ += ["GroupPositions", "KafkaGroupActive", "group_admin"]

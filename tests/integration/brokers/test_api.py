@@ -120,7 +120,7 @@ def test_alter_reads_back_is_audited_and_delete_restores_the_default(api, local_
 
     response = api.patch(url, {"configs": [{"name": "message.max.bytes", "op": "DELETE"}]}, format="json")
     assert response.status_code == 200, response.content
-    assert response.json()["changes"][0]["after"] == default["value"]
+    assert response.json()["changes"][0]["after"] == default["value"], str(response.json()["changes"][0])
     restored = _configs(api, local_cluster, broker_id)["message.max.bytes"]
     assert restored["value"] == default["value"] and restored["source"] == "DEFAULT_CONFIG"
     assert AuditEvent.objects.filter(action="broker.config.alter", result="ok").count() == 2
