@@ -98,7 +98,8 @@ def group_rows(
         group_status, reason = evaluation.group_status.get(group.group_id, (GroupStatus.UNKNOWN, ""))
         if not group.committed:
             group_status, reason = GroupStatus.UNKNOWN, "The group has no committed offsets."
-        error = group.error or describe_errors.get(group.group_id, "") or ""
+        described_error = describe_errors.get(group.group_id)
+        error = group.error or (f"Members could not be read: {described_error}" if described_error else "")
         rows.append(
             {
                 "group_id": group.group_id,
@@ -156,7 +157,8 @@ def group_snapshot_take(*, cluster: Cluster) -> GroupSnapshotStats:
     lag = gateway.lag_snapshot(settings)
     by_coordinator: dict[int, list[str]] = defaultdict(list)
     for group in lag.groups:
-        if group.coordinator_id is not None and not group.error:
+        # Only consumer-protocol groups carry partition assignments (not Connect workers).
+        if group.coordinator_id is not None and not group.error and group.protocol_type in ("consumer", ""):
             by_coordinator[group.coordinator_id].append(group.group_id)
     descriptions: dict[str, gateway.GroupDescription] = {}
     describe_errors: dict[str, str] = {}

@@ -637,16 +637,22 @@ def groups_describe(
     with admins.admin(settings, "describing consumer groups") as admin:
         for coordinator, group_ids in groups_by_coordinator.items():
             try:
-                described = admin._manager.run(admin._async_describe_groups, list(group_ids), coordinator)
-            except Exception as exc:  # one coordinator down must not hide the other groups
+                batches = [admin._manager.run(admin._async_describe_groups, list(group_ids), coordinator)]
+            except Exception:
+                # kafka-python fails a whole response when one member's metadata is not the
+                # consumer protocol (e.g. a Connect worker group); describe one by one then.
+                batches = []
                 for group_id in group_ids:
-                    errors[group_id] = f"broker {coordinator} did not describe the group: {exc}"
-                continue
-            for group_id, raw in described.items():
-                if raw.get("error"):
-                    errors[group_id] = str(raw["error"])
-                else:
-                    descriptions[group_id] = _description_from(group_id, raw, coordinator)
+                    try:
+                        batches.append(admin._manager.run(admin._async_describe_groups, [group_id], coordinator))
+                    except Exception as exc:
+                        errors[group_id] = f"broker {coordinator} did not describe the group: {exc}"
+            for described in batches:
+                for group_id, raw in described.items():
+                    if raw.get("error"):
+                        errors[group_id] = str(raw["error"])
+                    else:
+                        descriptions[group_id] = _description_from(group_id, raw, coordinator)
     return descriptions, errors
 
 
