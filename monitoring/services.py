@@ -11,7 +11,8 @@ from clusters.models import Cluster, ClusterStatus
 from clusters.services import cluster_status_record
 from consumer_groups.snapshot import GroupSnapshotStats, group_snapshot_take
 from monitoring import events
-from topics.snapshot import SnapshotDiff, topic_snapshot_store
+from monitoring.rates import TopicRates, topic_rates_update
+from topics.snapshot import SnapshotDiff, topic_rates_store, topic_snapshot_store
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ class PollOutcome:
     topics: SnapshotDiff | None  # None when the cluster could not be reached
     groups: GroupSnapshotStats | None = None  # None when the lag snapshot failed
     groups_error: str = ""
+    rates: TopicRates | None = None
 
 
 def cluster_poll(*, cluster: Cluster) -> PollOutcome:
@@ -37,6 +39,12 @@ def cluster_poll(*, cluster: Cluster) -> PollOutcome:
         error = exc.message
         log.warning("Poll of cluster %s failed: %s", cluster.name, error)
     diff = topic_snapshot_store(cluster=cluster, topics=snapshot.topics) if snapshot else None
+    rates: TopicRates | None = None
+    if snapshot is not None:
+        rates = topic_rates_update(
+            cluster_id=cluster.pk, now=time.time(), end_offsets=snapshot.end_offsets, sizes=snapshot.partition_sizes
+        )
+        topic_rates_store(cluster=cluster, messages_per_s=rates.messages_per_s)
     groups: GroupSnapshotStats | None = None
     groups_error = ""
     if snapshot is not None:
@@ -49,5 +57,9 @@ def cluster_poll(*, cluster: Cluster) -> PollOutcome:
     status = cluster_status_record(
         cluster=cluster, health=snapshot.health if snapshot else None, error=error, duration_ms=duration_ms
     )
-    events.send(events.cluster_group(cluster.pk), "cluster.status", status.as_event())
-    return PollOutcome(status=status, topics=diff, groups=groups, groups_error=groups_error)
+    event = status.as_event()
+    if rates is not None:
+        event["messages_in_per_s"] = rates.cluster_messages_per_s
+        event["bytes_in_per_s"] = rates.cluster_bytes_per_s
+    events.send(events.cluster_group(cluster.pk), "cluster.status", event)
+    return PollOutcome(status=status, topics=diff, groups=groups, groups_error=groups_error, rates=rates)

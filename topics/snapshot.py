@@ -79,3 +79,22 @@ def topic_snapshot_refresh(*, cluster: Cluster) -> SnapshotDiff:
     if outcome.topics is None:
         raise gateway.KafkaUnreachable(outcome.status.error)
     return outcome.topics
+
+
+def topic_rates_store(*, cluster: Cluster, messages_per_s: dict[str, float]) -> int:
+    """Write the topic list's messages/s column for rows whose rounded rate changed.
+    Rates are rounded to two significant figures so noise does not rewrite every row."""
+
+    def rounded(value: float) -> float:
+        return float(f"{value:.2g}") if value >= 0.01 else 0.0
+
+    wanted = {name: rounded(rate) for name, rate in messages_per_s.items()}
+    rows = TopicMeta.objects.filter(cluster=cluster, name__in=list(wanted)).only("id", "name", "messages_per_s")
+    changed = []
+    for row in rows:
+        if row.messages_per_s != wanted[row.name]:
+            row.messages_per_s = wanted[row.name]
+            changed.append(row)
+    if changed:
+        TopicMeta.objects.bulk_update(changed, ["messages_per_s"], batch_size=1000)
+    return len(changed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections import defaultdict
 from typing import Any
 
 from kafka.protocol.api_key import ApiKey
@@ -105,6 +106,42 @@ def _log_dir_sizes(admin: Any, brokers: tuple[BrokerInfo, ...]) -> tuple[dict[tu
     return sizes, errors
 
 
+def _end_offsets(admin: Any, topics: list[dict[str, Any]]) -> tuple[dict[tuple[str, int], int], list[str]]:
+    """Log end offset of every partition: one ListOffsets per leader, all in flight at once."""
+    from kafka.protocol.consumer import OffsetSpec
+
+    from clusters.gateway.groups import list_offsets_request, offsets_from
+
+    by_leader: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for topic in topics:
+        for p in topic.get("partitions") or []:
+            leader = p.get("leader_id", -1)
+            if leader is not None and leader >= 0:
+                by_leader[int(leader)].append((str(topic["name"]), int(p["partition_index"])))
+
+    async def fetch() -> tuple[dict[tuple[str, int], int], list[str]]:
+        pending = {
+            leader: admin._manager.send(list_offsets_request(tps, OffsetSpec.LATEST), node_id=leader)
+            for leader, tps in by_leader.items()
+        }
+        offsets: dict[tuple[str, int], int] = {}
+        errors: list[str] = []
+        for leader, future in pending.items():
+            try:
+                response = await future
+            except Exception as exc:  # one leader down must not hide the others' offsets
+                errors.append(f"broker {leader}: {exc}")
+                continue
+            found, _failed = offsets_from(response)
+            offsets.update(found)
+        return offsets, errors
+
+    if not by_leader:
+        return {}, []
+    result: tuple[dict[tuple[str, int], int], list[str]] = admin._manager.run(fetch)
+    return result
+
+
 def cluster_snapshot(settings: ConnectionSettings) -> ClusterSnapshot:
     """Health and a per-topic summary (partitions, replication, replica health, size)
     in one pass: Metadata for all topics, DescribeCluster, DescribeLogDirs per broker."""
@@ -115,6 +152,7 @@ def cluster_snapshot(settings: ConnectionSettings) -> ClusterSnapshot:
         topics = admin.describe_topics()
         brokers = _brokers(described)
         sizes, size_errors = _log_dir_sizes(admin, brokers)
+        end_offsets, offset_errors = _end_offsets(admin, topics)
     summaries = []
     total_partitions = total_urp = total_offline = 0
     for topic in topics:
@@ -155,7 +193,14 @@ def cluster_snapshot(settings: ConnectionSettings) -> ClusterSnapshot:
         offline_partitions=total_offline,
         round_trip_ms=rtt,
     )
-    return ClusterSnapshot(health=health, topics=tuple(summaries), size_errors=tuple(size_errors))
+    return ClusterSnapshot(
+        health=health,
+        topics=tuple(summaries),
+        size_errors=tuple(size_errors),
+        end_offsets=end_offsets,
+        partition_sizes=sizes,
+        offset_errors=tuple(offset_errors),
+    )
 
 
 def cluster_health(settings: ConnectionSettings) -> ClusterHealth:

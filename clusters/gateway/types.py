@@ -120,3 +120,7 @@ class ClusterSnapshot:
     topics: tuple[TopicSummary, ...]
     # Brokers whose log-dir sizes could not be read this time (sizes then partial).
     size_errors: tuple[str, ...] = ()
+    # Log end offset and size of every partition (for throughput from deltas between polls).
+    end_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    partition_sizes: dict[tuple[str, int], int] = field(default_factory=dict)
+    offset_errors: tuple[str, ...] = ()

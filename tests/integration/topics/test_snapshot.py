@@ -56,3 +56,27 @@ def test_unreachable_cluster_keeps_the_list_and_marks_it_stale(local_cluster, ad
     assert body["count"] == count > 0
     refresh = api.post(f"/api/v1/clusters/{local_cluster.pk}/refresh/")
     assert refresh.status_code == 502 and "refused the connection" in refresh.json()["detail"]
+
+
+def test_second_poll_fills_messages_per_second_from_offset_deltas(local_cluster, stack_env):
+    name = f"rate-{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=stack_env["KAFKA_BOOTSTRAP"])
+    try:
+        admin.create_topics([NewTopic(name, 2, 1)])
+    finally:
+        admin.close()
+    first = cluster_poll(cluster=local_cluster)
+    assert first.rates is not None
+    producer = KafkaProducer(bootstrap_servers=stack_env["KAFKA_BOOTSTRAP"])
+    for i in range(300):
+        producer.send(name, value=b"y" * 100, partition=i % 2)
+    producer.flush()
+    producer.close()
+    second = cluster_poll(cluster=local_cluster)
+    interval = second.rates.interval_s
+    assert interval is not None and interval > 0
+    rate = second.rates.messages_per_s[name]
+    assert rate == pytest.approx(300 / interval, rel=0.01)
+    row = TopicMeta.objects.get(cluster=local_cluster, name=name)
+    assert row.messages_per_s == pytest.approx(rate, rel=0.05)
+    assert second.rates.cluster_messages_per_s >= rate
