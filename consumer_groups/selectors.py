@@ -13,6 +13,7 @@ from django.http import Http404
 from access.permissions import Action, check_permission
 from clusters.models import Cluster
 from consumer_groups.models import GroupMeta, GroupStatus
+from controlplane.query_params import int_param, sort_param
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -45,32 +46,15 @@ class GroupListQuery:
     def from_params(cls, params: Any) -> GroupListQuery:
         """Parse ?search=&state=&status=&sort=-lag&offset=&limit=; raises ValidationError per field."""
         errors: dict[str, str] = {}
-        raw_sort = str(params.get("sort") or "group")
-        sort = raw_sort.lstrip("-")
-        if sort not in SORTS:
-            errors["sort"] = f"Unknown sort '{sort}'; use one of {', '.join(SORTS)} (prefix '-' for descending)."
+        sort, descending = sort_param(params, allowed=SORTS, default="group", errors=errors)
         status = str(params.get("status") or "").upper()
         if status and status not in STATUSES:
             errors["status"] = f"Unknown status '{status}'; use one of {', '.join(STATUSES)}."
         state = str(params.get("state") or "")
         if len(state) > 32:
             errors["state"] = "At most 32 characters (e.g. Stable, Empty, PreparingRebalance, Dead)."
-
-        def number(key: str, default: int, low: int, high: int) -> int:
-            raw = params.get(key)
-            if raw in (None, ""):
-                return default
-            try:
-                value = int(raw)
-            except (TypeError, ValueError):
-                errors[key] = f"'{raw}' is not a whole number."
-                return default
-            if not low <= value <= high:
-                errors[key] = f"Must be between {low} and {high}."
-            return value
-
-        offset = number("offset", 0, 0, 10_000_000)
-        limit = number("limit", 50, 1, MAX_LIMIT)
+        offset = int_param(params, "offset", default=0, low=0, high=10_000_000, errors=errors)
+        limit = int_param(params, "limit", default=50, low=1, high=MAX_LIMIT, errors=errors)
         search = str(params.get("search") or "").strip()
         if len(search) > 255:
             errors["search"] = "At most 255 characters."
@@ -81,7 +65,7 @@ class GroupListQuery:
             state=state,
             status=status,
             sort=sort,
-            descending=raw_sort.startswith("-"),
+            descending=descending,
             offset=offset,
             limit=limit,
         )

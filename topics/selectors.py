@@ -11,6 +11,7 @@ from django.db.models import F, QuerySet
 
 from access.permissions import Action, check_permission
 from clusters.models import Cluster
+from controlplane.query_params import int_param, sort_param
 from topics.models import TopicMeta
 
 if TYPE_CHECKING:
@@ -42,27 +43,9 @@ class TopicListQuery:
         """Parse query parameters (?search=&sort=-size&internal=true&offset=&limit=);
         raises ValidationError naming the parameter and the reason."""
         errors: dict[str, str] = {}
-        raw_sort = str(params.get("sort") or "name")
-        descending = raw_sort.startswith("-")
-        sort = raw_sort.lstrip("-")
-        if sort not in SORTS:
-            errors["sort"] = f"Unknown sort '{sort}'; use one of {', '.join(SORTS)} (prefix '-' for descending)."
-
-        def number(key: str, default: int, low: int, high: int) -> int:
-            raw = params.get(key)
-            if raw in (None, ""):
-                return default
-            try:
-                value = int(raw)
-            except (TypeError, ValueError):
-                errors[key] = f"'{raw}' is not a whole number."
-                return default
-            if not low <= value <= high:
-                errors[key] = f"Must be between {low} and {high}."
-            return value
-
-        offset = number("offset", 0, 0, 10_000_000)
-        limit = number("limit", 50, 1, MAX_LIMIT)
+        sort, descending = sort_param(params, allowed=SORTS, default="name", errors=errors)
+        offset = int_param(params, "offset", default=0, low=0, high=10_000_000, errors=errors)
+        limit = int_param(params, "limit", default=50, low=1, high=MAX_LIMIT, errors=errors)
         search = str(params.get("search") or "").strip()
         if len(search) > 249:
             errors["search"] = "At most 249 characters (the longest topic name)."
