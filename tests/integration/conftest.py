@@ -75,6 +75,29 @@ def _real_redis(stack_env, settings):
 
 
 @pytest.fixture
+def api(admin_user):
+    """A REST client logged in as the admin."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    return client
+
+
+@pytest.fixture
+def page(client, admin_user):
+    """The Django test client logged in as the admin (for pages)."""
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def viewer(django_user_model):
+    """A logged-in user without admin rights."""
+    return django_user_model.objects.create_user("viewer", "viewer@example.com", "viewer-pass-123")
+
+
+@pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_superuser("admin", "admin@example.com", "admin-pass-123")
 

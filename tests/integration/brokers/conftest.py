@@ -1,14 +1,6 @@
 """Shared fixtures for the broker tests: API clients and the id of the test broker."""
 
 import pytest
-from rest_framework.test import APIClient
-
-
-@pytest.fixture
-def api(admin_user):
-    client = APIClient()
-    client.force_authenticate(admin_user)
-    return client
 
 
 @pytest.fixture

@@ -3,19 +3,11 @@
 import time
 
 import pytest
-from rest_framework.test import APIClient
 
 from clusters import gateway
 from clusters.models import Cluster
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(admin_user):
-    client = APIClient()
-    client.force_authenticate(admin_user)
-    return client
 
 
 def test_connection_test_reports_the_real_cluster(stack_env):

@@ -11,29 +11,10 @@ from dataclasses import dataclass
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer  # test setup only
 from kafka.structs import OffsetAndMetadata, TopicPartition
-from rest_framework.test import APIClient
 
 COUNTS = (10, 6)  # records in partitions 0 and 1
 COMMITTED = (4, 3)  # the group's committed offsets on them
 STEP_MS = 1000  # record i of a partition has time T0 + i * STEP_MS
-
-
-@pytest.fixture
-def api(admin_user):
-    client = APIClient()
-    client.force_authenticate(admin_user)
-    return client
-
-
-@pytest.fixture
-def page(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
-def viewer(django_user_model):
-    return django_user_model.objects.create_user("viewer", "v@example.com", "viewer-pass-123")
 
 
 @pytest.fixture

@@ -48,18 +48,6 @@ def producer(stack_env):
 
 
 @pytest.fixture
-def api(admin_user):
-    client = APIClient()
-    client.force_authenticate(admin_user)
-    return client
-
-
-@pytest.fixture
-def viewer(django_user_model):
-    return django_user_model.objects.create_user("viewer", "viewer@example.com", "viewer-pass-123")
-
-
-@pytest.fixture
 def viewer_api(viewer):
     client = APIClient()
     client.force_authenticate(viewer)

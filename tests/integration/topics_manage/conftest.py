@@ -8,25 +8,6 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer  # test setup only
 from kafka.admin import ConfigResource, OffsetSpec
 from kafka.structs import TopicPartition
-from rest_framework.test import APIClient
-
-
-@pytest.fixture
-def api(admin_user):
-    client = APIClient()
-    client.force_authenticate(admin_user)
-    return client
-
-
-@pytest.fixture
-def page(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
-def viewer(django_user_model):
-    return django_user_model.objects.create_user("viewer", "v@example.com", "viewer-pass-123")
 
 
 @pytest.fixture
