@@ -6,6 +6,7 @@ No Docker, no virtualenv: Python 3.11 stdlib only, so it runs on a fresh machine
 
 CLI (progress goes to stderr; stdout carries only KEY=value lines, so it can be eval'ed):
     python3 dev/stack.py jars                  # ensure the Kafka jars (mvn into .cache/kafka/libs, or $KAFKA_HOME/libs)
+                                               # and the Prometheus JMX exporter agent (.cache/kafka/agent)
     python3 dev/stack.py install [--postgres]  # apt-get install the servers that are missing
     python3 dev/stack.py up [--name NAME] [--kafka] [--brokers N] [--sasl] [--connect] [--redis] [--postgres]
     python3 dev/stack.py run [same flags]      # like up, in the foreground; SIGINT/SIGTERM stops the stack
@@ -23,6 +24,9 @@ API (pytest fixtures, benchmarks):
 Stack NAME lives in <root>/.cache/stack/NAME/ (state.json, logs/, data), except its Postgres cluster, which is in
 /tmp/signalbox-pg-NAME because it must be owned by the `postgres` user. Ports are the usual ones when free, else ports
 picked by the OS, so stacks with different names run side by side.
+
+Every broker runs the Prometheus JMX exporter agent (rules in dev/jmx-exporter.yml) on a loopback port of its own;
+KAFKA_METRICS_URLS lists their /metrics URLs, comma-separated, in node order.
 """
 
 from __future__ import annotations
@@ -54,17 +58,23 @@ DEV_DIR = Path(__file__).resolve().parent
 REPO_ROOT = DEV_DIR.parent
 LOG4J_CONFIG = DEV_DIR / "log4j2.properties"
 POM = DEV_DIR / "pom.xml"
+JMX_EXPORTER_CONFIG = DEV_DIR / "jmx-exporter.yml"
 # The jars belong to this checkout's dev/pom.xml, whatever `root` a Stack keeps its state in.
 CACHED_LIBS = REPO_ROOT / ".cache" / "kafka" / "libs"
+# Off the classpath: the agent is a shaded jar that only -javaagent loads.
+CACHED_AGENT = REPO_ROOT / ".cache" / "kafka" / "agent" / "jmx_prometheus_javaagent.jar"
 REQUIRED_JARS = ("kafka_2.13-", "kafka-tools-", "connect-runtime-", "connect-file-", "connect-json-", "log4j-core-")
+# metrics: the JMX exporter agent's usual port.
 DEFAULT_PORTS = {"kafka": 9092, "controller": 9093, "sasl": 9094, "connect": 8083, "redis": 6379, "postgres": 5432}
+DEFAULT_PORTS |= {"metrics": 7071}
 TIMEOUTS = {"kafka": 60, "connect": 90, "redis": 15, "postgres": 30}  # seconds
 SASL_MECHANISM, SASL_USER = "SCRAM-SHA-512", "admin"
 DB_USER = DB_PASSWORD = DB_NAME = "signalbox"  # noqa: S105 - throwaway local test database
 SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="{}" password="{}";'
 # The printed env, in this order: the contract with settings, tests and scripts.
 ENV_ORDER = (
-    *("KAFKA_BOOTSTRAP", "KAFKA_SECURITY_PROTOCOL", "KAFKA_CLUSTER_ID", "KAFKA_BROKER_COUNT", "KAFKA_SASL_BOOTSTRAP"),
+    *("KAFKA_BOOTSTRAP", "KAFKA_SECURITY_PROTOCOL", "KAFKA_CLUSTER_ID", "KAFKA_BROKER_COUNT", "KAFKA_METRICS_URLS"),
+    "KAFKA_SASL_BOOTSTRAP",
     *("KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "CONNECT_URL", "REDIS_URL", "DATABASE_URL"),
 )
 # Stop order: Connect before Kafka, or it logs errors while the brokers vanish.
@@ -119,9 +129,23 @@ def ensure_java() -> str:
     return java
 
 
+def _mvn(goals: list[str], what: str) -> None:
+    if not shutil.which("mvn"):
+        apt_install("maven")
+    ensure_java()
+    cmd = ["mvn", "-q", "-B", "-Dstyle.color=never", "-f", str(POM), *goals]
+    log(f"fetching {what}: " + " ".join(cmd))
+    done = subprocess.run(cmd, capture_output=True, text=True)  # -q still prints colour codes on success
+    if done.returncode != 0:
+        raise StackError(
+            f"mvn could not fetch {what} (its output below): fix dev/pom.xml or the network, "
+            f"or set KAFKA_HOME\n{done.stdout}{done.stderr}"
+        )
+
+
 def ensure_jars() -> Path:
     """Directory with the Kafka and Connect jars: $KAFKA_HOME/libs if set, else .cache/kafka/libs (mvn fetches them
-    there from dev/pom.xml when missing or when the pom changed)."""
+    there from dev/pom.xml when missing or when the pom changed). The JMX exporter agent comes along (ensure_agent)."""
     if os.environ.get("KAFKA_HOME"):
         libs = Path(os.environ["KAFKA_HOME"]) / "libs"
         if not any(libs.glob("kafka_2.13-*.jar")):
@@ -131,27 +155,39 @@ def ensure_jars() -> Path:
         return libs
     marker, digest = CACHED_LIBS / ".pom-sha256", hashlib.sha256(POM.read_bytes()).hexdigest()
     with _flock(CACHED_LIBS.parent / ".jars.lock"):  # two `up`s on a fresh machine: one mvn
-        have = all(any(CACHED_LIBS.glob(f"{j}*.jar")) for j in REQUIRED_JARS)
-        if have and marker.exists() and marker.read_text() != digest:
-            # (JVMs of running stacks may still load classes from these jars: restart them afterwards.)
-            log("dev/pom.xml changed since the jars were fetched: fetching them again")
-            shutil.rmtree(CACHED_LIBS)
-            have = False
-        if not have:
-            if not shutil.which("mvn"):
-                apt_install("maven")
-            ensure_java()
-            cmd = ["mvn", "-q", "-B", "-Dstyle.color=never", "-f", str(POM), "dependency:copy-dependencies"]
-            cmd += ["-DincludeScope=runtime", f"-DoutputDirectory={CACHED_LIBS}"]
-            log("fetching the Kafka jars: " + " ".join(cmd))
-            done = subprocess.run(cmd, capture_output=True, text=True)  # -q still prints colour codes on success
-            if done.returncode != 0:
-                raise StackError(
-                    "mvn could not fetch the Kafka jars (its output below): fix dev/pom.xml or the network, "
-                    f"or set KAFKA_HOME\n{done.stdout}{done.stderr}"
-                )
+        have = all(any(CACHED_LIBS.glob(f"{j}*.jar")) for j in REQUIRED_JARS) and CACHED_AGENT.exists()
+        stale = marker.exists() and marker.read_text() != digest
+        if stale or not have:
+            if stale:
+                log("dev/pom.xml changed since the jars were fetched: fetching them again")
+            # Fetched beside and swapped in: JVMs of running stacks open jars lazily by path, and find them there
+            # (under the same names unless a version changed: restart those stacks then).
+            fresh_libs, fresh_agent = CACHED_LIBS.with_name("libs.new"), CACHED_AGENT.parent.with_name("agent.new")
+            for d in (fresh_libs, fresh_agent):
+                shutil.rmtree(d, ignore_errors=True)
+            # One mvn run for both: each run is a JVM start and a pass over the local repository.
+            goals = ["dependency:copy-dependencies", "-DincludeScope=runtime", f"-DoutputDirectory={fresh_libs}"]
+            goals += ["dependency:copy@jmx-agent", f"-Djmx.agent.dir={fresh_agent}"]
+            _mvn(goals, "the Kafka jars and the JMX exporter agent")
+            for fresh, final in ((fresh_libs, CACHED_LIBS), (fresh_agent, CACHED_AGENT.parent)):
+                old = final.with_name(final.name + ".old")
+                shutil.rmtree(old, ignore_errors=True)
+                if final.exists():
+                    final.rename(old)
+                fresh.rename(final)
+                shutil.rmtree(old, ignore_errors=True)
         marker.write_text(digest)
     return CACHED_LIBS
+
+
+def ensure_agent() -> Path:
+    """The Prometheus JMX exporter javaagent jar (version in dev/pom.xml), fetched into .cache/kafka/agent."""
+    if not os.environ.get("KAFKA_HOME"):
+        ensure_jars()  # fetches the agent together with the jars, and again when the pom changed
+    with _flock(CACHED_LIBS.parent / ".jars.lock"):
+        if not CACHED_AGENT.exists():
+            _mvn(["dependency:copy@jmx-agent", f"-Djmx.agent.dir={CACHED_AGENT.parent}"], "the JMX exporter agent")
+    return CACHED_AGENT
 
 
 def ensure_redis() -> str:
@@ -286,6 +322,15 @@ def http_json(url: str, timeout: float = 2.0) -> tuple[int, Any]:
         return e.code, None
     except (OSError, ValueError):
         return 0, None
+
+
+def metrics_answer(port: int, timeout: float = 2.0) -> bool:
+    """Whether the JMX exporter agent on this port serves its Prometheus text."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=timeout) as r:
+            return r.status == 200 and b"# TYPE" in r.read(1 << 20)
+    except (OSError, ValueError):
+        return False
 
 
 def redis_ping(port: int, timeout: float = 1.0) -> bool:
@@ -511,7 +556,7 @@ class Stack:
         """Launch the JVMs first, and start Redis and Postgres while they boot."""
         java, libs = (ensure_java(), ensure_jars()) if {"kafka", "connect"} & set(todo) else ("", Path())
         if "kafka" in todo:
-            self._launch_kafka(java, libs, brokers, sasl)
+            self._launch_kafka(java, libs, ensure_agent(), brokers, sasl)
         # With one broker, Connect may boot alongside it: a broker opens its client port only once unfenced, and
         # Connect retries until then. With more, Connect could create its internal topics (replication factor 3)
         # before every broker registered, and die.
@@ -530,19 +575,21 @@ class Stack:
             self._wait_connect()
 
     def _java(self, java: str, libs: Path, heap: str, log_name: str, *main: Any) -> list:
+        """`heap` is any extra JVM options, space-separated (heap sizes, a -javaagent)."""
         return [
             *(java, *heap.split(), *JVM_FLAGS.split(), f"-Dlog4j2.configurationFile={LOG4J_CONFIG}"),
             *(f"-Dkafka.logs.dir={self.logs}", f"-Dsignalbox.log.name={log_name}", f"-Dsignalbox.stack={self.name}"),
             *("-cp", f"{libs}/*", *main),
         ]
 
-    def _launch_kafka(self, java: str, libs: Path, n: int, sasl: bool) -> None:
-        """Format and start KRaft nodes 1..n, each a combined broker+controller, with a static voter set."""
+    def _launch_kafka(self, java: str, libs: Path, agent: Path, n: int, sasl: bool) -> None:
+        """Format and start KRaft nodes 1..n, each a combined broker+controller, with a static voter set, and each with
+        the JMX exporter agent serving /metrics on a loopback port of its own."""
         nodes: list[dict[str, Any]] = []
-        well_known = (DEFAULT_PORTS["sasl" if sasl else "kafka"], DEFAULT_PORTS["controller"])
+        well_known = (DEFAULT_PORTS["sasl" if sasl else "kafka"], DEFAULT_PORTS["controller"], DEFAULT_PORTS["metrics"])
         for i in range(1, n + 1):  # node 1 gets the well-known ports, the others free ones
-            client, ctrl = self._ports(*(well_known if i == 1 else (None, None)))
-            nodes.append({"id": i, "client_port": client, "controller_port": ctrl})
+            client, ctrl, metrics = self._ports(*(well_known if i == 1 else (None, None, None)))
+            nodes.append({"id": i, "client_port": client, "controller_port": ctrl, "metrics_port": metrics})
         cid, password = kafka_cluster_id(), secrets.token_hex(12)
         rf, min_isr, lst = min(n, 3), 1 if n == 1 else 2, "SASL_PLAINTEXT" if sasl else "PLAINTEXT"
         voters = ",".join(f"{x['id']}@127.0.0.1:{x['controller_port']}" for x in nodes)
@@ -603,15 +650,21 @@ class Stack:
                 raise StackError(f"kafka-storage format failed (exit {f.returncode}):\n{out}")
         for node in nodes:
             i, conf_file = node["id"], self.dir / f"kafka-{node['id']}" / "server.properties"
-            argv = self._java(java, libs, "-Xms256m -Xmx512m", f"kafka-{i}", "kafka.Kafka", conf_file)
+            # host:port:config binds the exporter's HTTP server to loopback only.
+            exporter = f"-javaagent:{agent}=127.0.0.1:{node['metrics_port']}:{JMX_EXPORTER_CONFIG}"
+            argv = self._java(java, libs, f"-Xms256m -Xmx512m {exporter}", f"kafka-{i}", "kafka.Kafka", conf_file)
             node["proc"] = self._spawn(
                 "kafka", f"kafka-{i}", argv, self.logs / f"kafka-{i}.out", self.logs / f"kafka-{i}.log"
             )
-            log(f"started kafka-{i} (pid {node['proc']['pid']}) on 127.0.0.1:{node['client_port']}")
+            log(
+                f"started kafka-{i} (pid {node['proc']['pid']}) on 127.0.0.1:{node['client_port']}, "
+                f"metrics on 127.0.0.1:{node['metrics_port']}"
+            )
         bootstrap = ",".join(f"127.0.0.1:{x['client_port']}" for x in nodes)
         self.state["kafka"] = {"brokers": n, "sasl": sasl, "cluster_id": cid, "nodes": nodes}
         env = {"KAFKA_BOOTSTRAP": bootstrap, "KAFKA_SECURITY_PROTOCOL": lst, "KAFKA_CLUSTER_ID": cid}
         env["KAFKA_BROKER_COUNT"] = str(n)
+        env["KAFKA_METRICS_URLS"] = ",".join(f"http://127.0.0.1:{x['metrics_port']}/metrics" for x in nodes)
         if sasl:
             env |= {"KAFKA_SASL_BOOTSTRAP": bootstrap, "KAFKA_SASL_MECHANISM": SASL_MECHANISM}
             env |= {"KAFKA_SASL_USERNAME": SASL_USER, "KAFKA_SASL_PASSWORD": password}
@@ -627,7 +680,8 @@ class Stack:
             def ready(node: dict = node) -> bool:
                 with contextlib.suppress(OSError):
                     if b"Kafka Server started" in Path(node["proc"]["log"]).read_bytes():
-                        return kafka_answers(node["client_port"])
+                        # The agent serves before Kafka starts; checked so a broken exporter config shows up here.
+                        return kafka_answers(node["client_port"]) and metrics_answer(node["metrics_port"])
                 return False
 
             self._wait(f"Kafka node {node['id']}", node["proc"], ready, timeout)
@@ -794,8 +848,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.cmd == "jars":
             print(f"KAFKA_LIBS={ensure_jars()}")
+            print(f"KAFKA_METRICS_AGENT={ensure_agent()}")
         elif args.cmd == "install":
-            log(f"java: {ensure_java()}; kafka jars: {ensure_jars()}; redis: {ensure_redis()}")
+            log(f"java: {ensure_java()}; kafka jars: {ensure_jars()}; agent: {ensure_agent()}; redis: {ensure_redis()}")
             if args.postgres:
                 log(f"postgres: {ensure_postgres()}")
         elif args.cmd == "env":

@@ -103,3 +103,9 @@ from clusters.gateway import group_admin
 from clusters.gateway.group_admin import GroupPositions, KafkaGroupActive
 
 __all__ += ["GroupPositions", "KafkaGroupActive", "group_admin"]
+
+# Broker metrics over HTTP from each broker's Prometheus JMX exporter: engineer I.
+from clusters.gateway import metrics  # noqa: E402 - appended after the __all__ above
+from clusters.gateway.metrics import BrokerMetrics, MetricsScrape, ScrapeError, broker_metrics_scrape  # noqa: E402
+
+__all__ += ["BrokerMetrics", "MetricsScrape", "ScrapeError", "broker_metrics_scrape", "metrics"]
