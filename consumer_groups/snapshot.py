@@ -47,6 +47,8 @@ class GroupSnapshotStats:
     deleted: int
     kafka_requests: int
     elapsed_ms: float
+    # (group id, total lag, max lag seconds) of every group, for the metric history.
+    lags: tuple[tuple[str, int | None, float | None], ...] = ()
 
     @property
     def rows_written(self) -> int:
@@ -184,4 +186,5 @@ def group_snapshot_take(*, cluster: Cluster) -> GroupSnapshotStats:
         deleted=deleted,
         kafka_requests=lag.requests.total + len(by_coordinator),
         elapsed_ms=round((time.perf_counter() - start) * 1000, 1),
+        lags=tuple((r["group_id"], r["total_lag"], r["max_lag_seconds"]) for r in rows),
     )

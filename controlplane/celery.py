@@ -20,4 +20,10 @@ app.conf.beat_schedule = {
         "schedule": 1.0,
         "options": {"expires": 5},
     },
+    # Bounded housekeeping of the metric history (retention and 1-minute roll-ups).
+    "prune-metric-history": {
+        "task": "monitoring.tasks.prune_history",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
 }

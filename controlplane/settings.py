@@ -195,6 +195,10 @@ LAG_ALLOWED = env.int("LAG_ALLOWED", default=0)
 LAG_HISTORY_POINTS = env.int("LAG_HISTORY_POINTS", default=720)
 LAG_HISTORY_TTL_S = env.int("LAG_HISTORY_TTL_S", default=7 * 24 * 3600)
 
+# Metric history (monitoring.series): raw points kept this long, then 1-minute points.
+METRICS_RAW_RETENTION_S = env.int("METRICS_RAW_RETENTION_S", default=24 * 3600)
+METRICS_ROLLUP_RETENTION_S = env.int("METRICS_ROLLUP_RETENTION_S", default=7 * 24 * 3600)
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 if env.str("KAFKA_CLIENT_LOG_LEVEL", default="CRITICAL").upper() in ("DEBUG", "NOTSET"):
     raise ImproperlyConfigured("KAFKA_CLIENT_LOG_LEVEL=DEBUG would log SASL passwords; use INFO or above.")

@@ -12,6 +12,7 @@ from clusters.services import cluster_status_record
 from consumer_groups.snapshot import GroupSnapshotStats, group_snapshot_take
 from monitoring import events
 from monitoring.rates import TopicRates, topic_rates_update
+from monitoring.series import series_record
 from topics.snapshot import SnapshotDiff, topic_rates_store, topic_snapshot_store
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,43 @@ def cluster_poll(*, cluster: Cluster) -> PollOutcome:
     status = cluster_status_record(
         cluster=cluster, health=snapshot.health if snapshot else None, error=error, duration_ms=duration_ms
     )
+    _record_series(cluster=cluster, at=time.time(), rates=rates, groups=groups, reachable=snapshot is not None)
     event = status.as_event()
     if rates is not None:
         event["messages_in_per_s"] = rates.cluster_messages_per_s
         event["bytes_in_per_s"] = rates.cluster_bytes_per_s
     events.send(events.cluster_group(cluster.pk), "cluster.status", event)
     return PollOutcome(status=status, topics=diff, groups=groups, groups_error=groups_error, rates=rates)
+
+
+UNITS = {
+    "cluster.messages_in_per_s": "messages/s",
+    "cluster.bytes_in_per_s": "bytes/s",
+    "topic.messages_per_s": "messages/s",
+    "topic.bytes_per_s": "bytes/s",
+    "group.lag": "messages",
+    "group.lag_seconds": "s",
+}
+
+
+def _record_series(
+    *, cluster: Cluster, at: float, rates: TopicRates | None, groups: GroupSnapshotStats | None, reachable: bool
+) -> None:
+    """Append this poll's derived values to the metric history. A failed poll is still
+    recorded (with no values) so charts show a gap, not a flat line."""
+    values: dict[tuple[str, str], float | None] = {}
+    if rates is not None:
+        values[("cluster.messages_in_per_s", "")] = rates.cluster_messages_per_s
+        values[("cluster.bytes_in_per_s", "")] = rates.cluster_bytes_per_s
+        for topic, rate in rates.messages_per_s.items():
+            values[("topic.messages_per_s", topic)] = rate
+        for topic, rate in rates.bytes_per_s.items():
+            values[("topic.bytes_per_s", topic)] = rate
+    if groups is not None:
+        for group_id, lag, seconds in groups.lags:
+            values[("group.lag", group_id)] = None if lag is None else float(lag)
+            values[("group.lag_seconds", group_id)] = seconds
+    try:
+        series_record(cluster_id=cluster.pk, at=at, values=values if reachable else {}, units=UNITS)
+    except Exception as exc:  # history is secondary: the poll's snapshot is already stored
+        log.warning("Metric history of cluster %s not recorded this poll: %s", cluster.name, exc)

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 
 from clusters.models import Cluster
+from monitoring.series import series_prune
 from monitoring.services import cluster_poll
 
 log = logging.getLogger(__name__)
@@ -56,3 +57,14 @@ def poll_cluster(cluster_id: int) -> dict[str, object]:
         with contextlib.suppress(redis.exceptions.LockError):  # expired during a very slow poll
             lock.release()
     return {"cluster": cluster_id, "outcome": "ok" if status.reachable else "unreachable", "error": status.error}
+
+
+@shared_task(name="monitoring.tasks.prune_history", ignore_result=True)
+def prune_history() -> int:
+    """Roll old raw points up into 1-minute points and drop what is past retention.
+    Each call of series_prune is bounded; a few rounds catch up after downtime."""
+    rounds = 0
+    for rounds in range(1, 21):  # noqa: B007 (the count is the result)
+        if not series_prune().more:
+            break
+    return rounds

@@ -1,5 +1,6 @@
 """The poll stores real topic metadata from the broker; the list serves it."""
 
+import time
 import uuid
 
 import pytest
@@ -7,6 +8,7 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from rest_framework.test import APIClient
 
+from monitoring.series import series_latest, series_read
 from monitoring.services import cluster_poll
 from topics.models import TopicMeta
 
@@ -80,3 +82,8 @@ def test_second_poll_fills_messages_per_second_from_offset_deltas(local_cluster,
     row = TopicMeta.objects.get(cluster=local_cluster, name=name)
     assert row.messages_per_s == pytest.approx(rate, rel=0.05)
     assert second.rates.cluster_messages_per_s >= rate
+    # The same rate is in the metric history, as is the cluster-wide total.
+    history = series_read(cluster_id=local_cluster.pk, kind="topic.messages_per_s", key=name, since=time.time() - 600)
+    known = [v for _t, v in history.points if v is not None]
+    assert history.unit == "messages/s" and known and known[-1] == pytest.approx(rate, rel=0.01)
+    assert series_latest(cluster_id=local_cluster.pk, kind="cluster.messages_in_per_s")[""] >= rate

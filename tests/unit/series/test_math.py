@@ -71,3 +71,18 @@ def test_mark_gaps_breaks_the_line_where_polls_are_missing():
     out = mark_gaps(points)
     assert out == [(0.0, 1.0), (5.0, 1.0), (10.0, 1.0), (15.0, None), (60.0, 2.0), (65.0, 2.0)]
     assert mark_gaps(points[:2]) == points[:2]
+
+
+def test_frame_round_trip_stores_offsets_inside_the_shard():
+    from monitoring.series import SHARD_SIZE, _frame_items, pack_frame, unpack_frame
+
+    shard = 3
+    ids = [shard * SHARD_SIZE + o for o in (0, 5, 4095)]
+    blob = pack_frame(shard, ids, [1.0, math.nan, 2.5])
+    offsets, values = unpack_frame(blob)
+    assert list(offsets) == [0, 5, 4095]
+    assert values[0] == 1.0
+    items = list(_frame_items(shard, blob))
+    assert [sid for sid, _ in items] == ids
+    assert math.isnan(items[1][1]) and items[2][1] == 2.5
+    assert [list(part) for part in unpack_frame(b"")] == [[], []]

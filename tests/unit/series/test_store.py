@@ -213,7 +213,9 @@ def test_stale_journal_is_compacted_by_prune(cluster):
     stats = store.series_prune(now=T0 + 3600)
     assert stats.journals_compacted == 1
     assert not SeriesFrame.objects.filter(cluster=cluster).exists()
-    assert values(store.series_read(cluster_id=cluster.pk, kind=MSG, key="orders", since=T0)) == [float(i) for i in range(10)]
+    assert values(store.series_read(cluster_id=cluster.pk, kind=MSG, key="orders", since=T0)) == [
+        float(i) for i in range(10)
+    ]
 
 
 def test_a_rolled_back_record_does_not_poison_the_cache(cluster):
@@ -225,3 +227,9 @@ def test_a_rolled_back_record_does_not_poison_the_cache(cluster):
         raise RuntimeError("poll failed after recording")
     store.series_record(cluster_id=cluster.pk, at=T0 + 10, values={(MSG, "orders"): 9.0})
     assert values(store.series_read(cluster_id=cluster.pk, kind=MSG, key="orders", since=T0)) == [1.0, 9.0]
+
+
+def test_names_too_long_for_the_columns_are_skipped_not_fatal(cluster):
+    stats = store.series_record(cluster_id=cluster.pk, at=T0, values={(MSG, "x" * 300): 1.0, (MSG, "ok"): 2.0})
+    assert stats.new_series == 1
+    assert store.series_latest(cluster_id=cluster.pk, kind=MSG) == {"ok": 2.0}
