@@ -20,6 +20,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bootstrap", required=True, help="host:port of the local Kafka.")
         parser.add_argument("--connect-url", default="", help="Kafka Connect REST URL.")
+        parser.add_argument("--metrics-urls", default="", help="Comma-separated Prometheus URLs of the brokers.")
         parser.add_argument("--username", default="admin")
         parser.add_argument(
             "--password-file", default=str(Path(django_settings.BASE_DIR) / ".cache" / "demo-admin-password")
@@ -44,12 +45,13 @@ class Command(BaseCommand):
             "name": "local",
             "bootstrap_servers": options["bootstrap"],
             "connect_urls": [options["connect_url"]] if options["connect_url"] else [],
+            "metrics_urls": [u for u in options["metrics_urls"].split(",") if u],
             "poll_interval_s": 5,
             "enabled": True,
         }
         cluster = Cluster.objects.filter(name="local").first()
         if cluster is None:
             services.cluster_create(user=user, fields=fields)
-        elif cluster.bootstrap_servers != fields["bootstrap_servers"] or cluster.connect_urls != fields["connect_urls"]:
+        elif any(getattr(cluster, name) != value for name, value in fields.items()):
             services.cluster_update(user=user, cluster=cluster, fields=fields)
         self.stdout.write(f"login: {options['username']} / {password}")
