@@ -6,6 +6,8 @@ import logging
 import time
 from dataclasses import dataclass
 
+import redis
+
 from clusters import gateway
 from clusters.models import Cluster, ClusterStatus
 from clusters.services import cluster_status_record
@@ -53,6 +55,9 @@ def cluster_poll(*, cluster: Cluster) -> PollOutcome:
             groups = group_snapshot_take(cluster=cluster)
         except gateway.GatewayError as exc:  # groups stay as last stored, marked by the status
             groups_error = exc.message
+            log.warning("Lag snapshot of cluster %s failed: %s", cluster.name, groups_error)
+        except redis.RedisError as exc:  # the offset history lives in Redis
+            groups_error = f"Lag could not be evaluated: Redis did not answer ({exc})."
             log.warning("Lag snapshot of cluster %s failed: %s", cluster.name, groups_error)
     duration_ms = round((time.perf_counter() - start) * 1000, 2)
     status = cluster_status_record(

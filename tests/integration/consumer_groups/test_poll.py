@@ -74,3 +74,11 @@ def test_poll_stores_lag_seconds_no_commit_and_a_stopped_status(local_cluster, s
     page.force_login(admin_user)
     topic_page = page.get(f"/clusters/{local_cluster.pk}/topics/{topic}/").content.decode()
     assert f'data-group="{group}"' in topic_page
+
+
+def test_poll_without_redis_still_records_the_cluster_and_says_why(local_cluster, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    outcome = cluster_poll(cluster=local_cluster)
+    assert outcome.status.reachable
+    assert outcome.groups is None and "Redis did not answer" in outcome.groups_error
+    assert outcome.rates is not None and outcome.rates.interval_s is None  # no previous totals
