@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 _clients: dict[str, redis.Redis] = {}
 
 
-def _redis() -> redis.Redis:
+def redis_client() -> redis.Redis:
     url = settings.REDIS_URL
     if url not in _clients:
         _clients[url] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
@@ -84,12 +84,12 @@ def topic_rates_update(
     current = topic_totals(end_offsets, sizes)
     key = f"signalbox:rates:{cluster_id}"
     try:
-        stored: dict[bytes, bytes] = _redis().hgetall(key)  # type: ignore[assignment]
+        stored: dict[bytes, bytes] = redis_client().hgetall(key)  # type: ignore[assignment]
         previous: dict[str, tuple[float, int, int]] = {}
         for raw_topic, raw in stored.items():
             t, offsets, size = raw.decode().split(":")
             previous[raw_topic.decode()] = (float(t), int(offsets), int(size))
-        pipe = _redis().pipeline(transaction=False)
+        pipe = redis_client().pipeline(transaction=False)
         pipe.delete(key)
         if current:
             pipe.hset(key, mapping={topic: f"{now}:{o}:{s}" for topic, (o, s) in current.items()})

@@ -13,6 +13,8 @@ from clusters.models import Cluster, ClusterStatus
 from clusters.services import cluster_status_record
 from consumer_groups.snapshot import GroupSnapshotStats, group_snapshot_take
 from monitoring import events
+from monitoring.broker_metrics import UNITS as BROKER_UNITS
+from monitoring.broker_metrics import BrokerMetricsOutcome, broker_metrics_poll
 from monitoring.rates import TopicRates, topic_rates_update
 from monitoring.series import series_record
 from topics.snapshot import SnapshotDiff, topic_rates_store, topic_snapshot_store
@@ -27,6 +29,7 @@ class PollOutcome:
     groups: GroupSnapshotStats | None = None  # None when the lag snapshot failed
     groups_error: str = ""
     rates: TopicRates | None = None
+    brokers: BrokerMetricsOutcome | None = None  # None when the cluster has no metrics URLs
 
 
 def cluster_poll(*, cluster: Cluster) -> PollOutcome:
@@ -63,13 +66,18 @@ def cluster_poll(*, cluster: Cluster) -> PollOutcome:
     status = cluster_status_record(
         cluster=cluster, health=snapshot.health if snapshot else None, error=error, duration_ms=duration_ms
     )
-    _record_series(cluster=cluster, at=time.time(), rates=rates, groups=groups, reachable=snapshot is not None)
+    brokers = broker_metrics_poll(cluster=cluster)
+    _record_series(
+        cluster=cluster, at=time.time(), rates=rates, groups=groups, brokers=brokers, reachable=snapshot is not None
+    )
     event = status.as_event()
     if rates is not None:
         event["messages_in_per_s"] = rates.cluster_messages_per_s
         event["bytes_in_per_s"] = rates.cluster_bytes_per_s
     events.send(events.cluster_group(cluster.pk), "cluster.status", event)
-    return PollOutcome(status=status, topics=diff, groups=groups, groups_error=groups_error, rates=rates)
+    return PollOutcome(
+        status=status, topics=diff, groups=groups, groups_error=groups_error, rates=rates, brokers=brokers
+    )
 
 
 UNITS = {
@@ -83,7 +91,13 @@ UNITS = {
 
 
 def _record_series(
-    *, cluster: Cluster, at: float, rates: TopicRates | None, groups: GroupSnapshotStats | None, reachable: bool
+    *,
+    cluster: Cluster,
+    at: float,
+    rates: TopicRates | None,
+    groups: GroupSnapshotStats | None,
+    brokers: BrokerMetricsOutcome | None,
+    reachable: bool,
 ) -> None:
     """Append this poll's derived values to the metric history. A failed poll is still
     recorded (with no values) so charts show a gap, not a flat line."""
@@ -99,7 +113,11 @@ def _record_series(
         for group_id, lag, seconds in groups.lags:
             values[("group.lag", group_id)] = None if lag is None else float(lag)
             values[("group.lag_seconds", group_id)] = seconds
+    if brokers is not None:
+        values.update(brokers.values)  # scraped over HTTP: known even when Kafka's API is not
+    if not reachable:
+        values = brokers.values if brokers is not None else {}
     try:
-        series_record(cluster_id=cluster.pk, at=at, values=values if reachable else {}, units=UNITS)
+        series_record(cluster_id=cluster.pk, at=at, values=values, units={**UNITS, **BROKER_UNITS})
     except Exception as exc:  # history is secondary: the poll's snapshot is already stored
         log.warning("Metric history of cluster %s not recorded this poll: %s", cluster.name, exc)
