@@ -67,13 +67,18 @@ def test_second_poll_fills_messages_per_second_from_offset_deltas(local_cluster,
         admin.create_topics([NewTopic(name, 2, 1)])
     finally:
         admin.close()
-    first = cluster_poll(cluster=local_cluster)
+    for _ in range(20):  # a new topic reaches the broker's metadata a moment after creation
+        first = cluster_poll(cluster=local_cluster)
+        if TopicMeta.objects.filter(cluster=local_cluster, name=name).exists():
+            break
+        time.sleep(0.3)
     assert first.rates is not None
     producer = KafkaProducer(bootstrap_servers=stack_env["KAFKA_BOOTSTRAP"])
     for i in range(300):
         producer.send(name, value=b"y" * 100, partition=i % 2)
     producer.flush()
     producer.close()
+    time.sleep(0.5)  # rates need polls more than 0.2 s apart
     second = cluster_poll(cluster=local_cluster)
     interval = second.rates.interval_s
     assert interval is not None and interval > 0
