@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.shortcuts import get_object_or_404
@@ -24,3 +26,20 @@ def cluster_get(*, user: AbstractBaseUser | AnonymousUser, pk: int, action: Acti
     cluster = get_object_or_404(cluster_list(user=user), pk=pk)
     check_permission(user=user, cluster=cluster, action=action)
     return cluster
+
+
+@dataclass(frozen=True)
+class SnapshotAge:
+    as_of: datetime | None  # the last successful poll
+    stale: bool  # the latest poll failed, so what is shown is from `as_of`
+    error: str
+
+
+def snapshot_age(*, cluster: Cluster) -> SnapshotAge:
+    """How old the stored snapshot of a cluster is, for every page that reads it."""
+    status = getattr(cluster, "status", None)
+    if status is None:
+        return SnapshotAge(as_of=None, stale=False, error="")
+    return SnapshotAge(
+        as_of=status.last_ok_at, stale=bool(not status.reachable and status.checked_at), error=status.error
+    )

@@ -11,7 +11,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clusters import gateway
 from clusters import selectors as cluster_selectors
 from consumer_groups import selectors
 from consumer_groups.models import GroupMeta
@@ -118,10 +117,9 @@ class GroupDetailApi(APIView):
     def get(self, request: Request, cluster_id: int, group_id: str) -> Response:
         cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
         group = selectors.group_get(user=request.user, cluster=cluster, group_id=group_id)
+        description, members_error = selectors.group_members(user=request.user, cluster=cluster, group_id=group_id)
         members: list[dict[str, Any]] | None = None
-        members_error = ""
-        try:
-            description = gateway.group_describe(cluster.connection(), group_id)
+        if description is not None:
             members = [
                 {
                     "member_id": m.member_id,
@@ -132,8 +130,6 @@ class GroupDetailApi(APIView):
                 }
                 for m in description.members
             ]
-        except gateway.GatewayError as exc:
-            members_error = exc.message
         return Response(
             {
                 "group": GroupSummarySerializer(group).data,

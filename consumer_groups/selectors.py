@@ -11,7 +11,9 @@ from django.db.models import F, QuerySet
 from django.http import Http404
 
 from access.permissions import Action, check_permission
+from clusters import gateway
 from clusters.models import Cluster
+from clusters.selectors import snapshot_age
 from consumer_groups.models import GroupMeta, GroupStatus
 from controlplane.query_params import int_param, sort_param
 
@@ -87,13 +89,6 @@ class GroupPage:
     status_counts: dict[str, int]
 
 
-def _as_of(cluster: Cluster) -> tuple[datetime | None, bool, str]:
-    status = getattr(cluster, "status", None)
-    if status is None:
-        return None, False, ""
-    return status.last_ok_at, bool(not status.reachable and status.checked_at), status.error
-
-
 def group_list(*, user: AbstractBaseUser | AnonymousUser, cluster: Cluster, query: GroupListQuery) -> GroupPage:
     """One page of a cluster's consumer groups from the stored snapshot, with its age."""
     check_permission(user=user, cluster=cluster, action=Action.GROUP_VIEW)
@@ -109,7 +104,7 @@ def group_list(*, user: AbstractBaseUser | AnonymousUser, cluster: Cluster, quer
     order = column.desc(nulls_last=True) if query.descending else column.asc(nulls_last=True)
     qs = qs.order_by(order, "group_id") if query.sort != "group" else qs.order_by(order)
     rows = list(qs.defer("partitions")[query.offset : query.offset + query.limit])
-    as_of, stale, error = _as_of(cluster)
+    age = snapshot_age(cluster=cluster)
     counts: dict[str, int] = {}
     for status in base.values_list("status", flat=True):
         counts[status] = counts.get(status, 0) + 1
@@ -117,9 +112,9 @@ def group_list(*, user: AbstractBaseUser | AnonymousUser, cluster: Cluster, quer
         rows=rows,
         total=qs.count(),
         query=query,
-        as_of=as_of,
-        stale=stale,
-        error=error,
+        as_of=age.as_of,
+        stale=age.stale,
+        error=age.error,
         states=sorted(set(base.values_list("state", flat=True)) - {""}),
         status_counts=counts,
     )
@@ -148,6 +143,18 @@ def group_get(*, user: AbstractBaseUser | AnonymousUser, cluster: Cluster, group
     if group is None:
         raise Http404(f"No consumer group '{group_id}' in the snapshot of cluster '{cluster.name}'.")
     return group
+
+
+def group_members(
+    *, user: AbstractBaseUser | AnonymousUser, cluster: Cluster, group_id: str
+) -> tuple[gateway.GroupDescription | None, str]:
+    """Members and assignments of a group, read live (they change between polls):
+    (description, "") or (None, why it could not be read) — never raises for Kafka."""
+    check_permission(user=user, cluster=cluster, action=Action.GROUP_VIEW)
+    try:
+        return gateway.group_describe(cluster.connection(), group_id), ""
+    except gateway.GatewayError as exc:
+        return None, exc.message
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from access.permissions import Action, has_permission
-from clusters import gateway
 from clusters import selectors as cluster_selectors
 from consumer_groups import lag, selectors
+from controlplane.query_params import query_or_default
 
 COLUMNS = [
     ("group", "Group", False),
@@ -27,12 +26,7 @@ COLUMNS = [
 @login_required
 def group_list(request: HttpRequest, cluster_id: int) -> HttpResponse:
     cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
-    error = ""
-    try:
-        query = selectors.GroupListQuery.from_params(request.GET)
-    except ValidationError as exc:
-        error = " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        query = selectors.GroupListQuery()
+    query, error = query_or_default(selectors.GroupListQuery, request.GET)
     page = selectors.group_list(user=request.user, cluster=cluster, query=query)
     context = {
         "cluster": cluster,
@@ -54,17 +48,12 @@ def group_list(request: HttpRequest, cluster_id: int) -> HttpResponse:
 def group_detail(request: HttpRequest, cluster_id: int, group_id: str) -> HttpResponse:
     cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
     group = selectors.group_get(user=request.user, cluster=cluster, group_id=group_id)
-    description = None
-    members_error = ""
-    try:
-        description = gateway.group_describe(cluster.connection(), group_id)
-    except gateway.GatewayError as exc:
-        members_error = exc.message
+    description, members_error = selectors.group_members(user=request.user, cluster=cluster, group_id=group_id)
     partitions = selectors.partitions_of(group)
     topics: dict[str, list[selectors.PartitionLag]] = {}
     for p in partitions:
         topics.setdefault(p.topic, []).append(p)
-    status = getattr(cluster, "status", None)
+    age = cluster_selectors.snapshot_age(cluster=cluster)
     return render(
         request,
         "consumer_groups/detail.html",
@@ -76,8 +65,8 @@ def group_detail(request: HttpRequest, cluster_id: int, group_id: str) -> HttpRe
             "members_error": members_error,
             "status_rules": lag.LAG_STATUS_RULES,
             "seconds_method": lag.LAG_SECONDS_METHOD,
-            "as_of": status.last_ok_at if status else None,
-            "stale": bool(status and not status.reachable and status.checked_at),
+            "as_of": age.as_of,
+            "stale": age.stale,
             "can_reset": has_permission(user=request.user, cluster=cluster, action=Action.GROUP_OFFSETS_RESET),
             "can_delete": has_permission(user=request.user, cluster=cluster, action=Action.GROUP_DELETE),
         },

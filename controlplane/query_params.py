@@ -3,8 +3,12 @@ list page and endpoint; each problem is recorded under the parameter's name."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+
+Q = TypeVar("Q")
 
 
 def int_param(params: Any, key: str, *, default: int, low: int, high: int, errors: dict[str, str]) -> int:
@@ -30,3 +34,12 @@ def sort_param(params: Any, *, allowed: Iterable[str], default: str, errors: dic
         errors["sort"] = f"Unknown sort '{column}'; use one of {', '.join(names)} (prefix '-' for descending)."
         column = default
     return column, raw.startswith("-")
+
+
+def query_or_default(query_class: Callable[..., Q], params: Any) -> tuple[Q, str]:
+    """For pages: the parsed query, or the default query plus the problems as one line
+    (the page then shows them and answers 400)."""
+    try:
+        return query_class.from_params(params), ""  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        return query_class(), " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())

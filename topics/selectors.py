@@ -11,6 +11,7 @@ from django.db.models import F, QuerySet
 
 from access.permissions import Action, check_permission
 from clusters.models import Cluster
+from clusters.selectors import snapshot_age
 from controlplane.query_params import int_param, sort_param
 from topics.models import TopicMeta
 
@@ -88,15 +89,8 @@ def topic_list(*, user: AbstractBaseUser | AnonymousUser, cluster: Cluster, quer
     qs = topics_queryset(cluster=cluster, query=query)
     rows = list(qs[query.offset : query.offset + query.limit])
     total = qs.count()
-    status = getattr(cluster, "status", None)
-    return TopicPage(
-        rows=rows,
-        total=total,
-        query=query,
-        as_of=status.last_ok_at if status else None,
-        stale=bool(status and not status.reachable and status.checked_at),
-        error=status.error if status else "",
-    )
+    age = snapshot_age(cluster=cluster)
+    return TopicPage(rows=rows, total=total, query=query, as_of=age.as_of, stale=age.stale, error=age.error)
 
 
 def topic_names(*, cluster: Cluster) -> set[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 from access.permissions import Action, check_permission, has_permission
 from clusters import gateway
 from clusters import selectors as cluster_selectors
+from controlplane.query_params import query_or_default
 from topics import selectors
 from topics.snapshot import topic_snapshot_refresh
 
@@ -29,12 +29,7 @@ COLUMNS = [
 @login_required
 def topic_list(request: HttpRequest, cluster_id: int) -> HttpResponse:
     cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
-    error = ""
-    try:
-        query = selectors.TopicListQuery.from_params(request.GET)
-    except ValidationError as exc:
-        error = " ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        query = selectors.TopicListQuery()
+    query, error = query_or_default(selectors.TopicListQuery, request.GET)
     page = selectors.topic_list(user=request.user, cluster=cluster, query=query)
     context = {
         "cluster": cluster,
