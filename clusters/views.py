@@ -13,6 +13,8 @@ from access.permissions import Action, check_permission, has_permission
 from clusters import gateway, selectors, services
 from clusters.forms import ClusterForm
 from clusters.models import Cluster
+from monitoring.charts import cluster_charts
+from monitoring.selectors import dashboard
 
 
 @login_required
@@ -38,6 +40,8 @@ def cluster_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cluster": cluster,
             "status": getattr(cluster, "status", None),
             "can_manage": has_permission(user=request.user, cluster=cluster, action=Action.CLUSTER_MANAGE),
+            "charts": cluster_charts(cluster),
+            "dashboard": dashboard(cluster=cluster),
         },
     )
 

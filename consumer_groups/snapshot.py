@@ -49,6 +49,10 @@ class GroupSnapshotStats:
     elapsed_ms: float
     # (group id, total lag, max lag seconds) of every group, for the metric history.
     lags: tuple[tuple[str, int | None, float | None], ...] = ()
+    # (group id, topic, lag, max lag seconds) per group and topic, for the per-topic charts.
+    topic_lags: tuple[tuple[str, str, int | None, float | None], ...] = ()
+    # group id -> status (OK, WARN, ERR, UNKNOWN), for "groups by status".
+    statuses: tuple[tuple[str, str], ...] = ()
 
     @property
     def rows_written(self) -> int:
@@ -187,4 +191,22 @@ def group_snapshot_take(*, cluster: Cluster) -> GroupSnapshotStats:
         kafka_requests=lag.requests.total + len(by_coordinator),
         elapsed_ms=round((time.perf_counter() - start) * 1000, 1),
         lags=tuple((r["group_id"], r["total_lag"], r["max_lag_seconds"]) for r in rows),
+        topic_lags=tuple(topic_lags(rows)),
+        statuses=tuple((r["group_id"], r["status"]) for r in rows),
     )
+
+
+def topic_lags(rows: list[dict[str, Any]]) -> list[tuple[str, str, int | None, float | None]]:
+    """Per group and topic: summed lag and the largest lag in seconds of its partitions
+    (pure). A topic none of whose partitions has a commit has unknown lag (None)."""
+    out: list[tuple[str, str, int | None, float | None]] = []
+    for row in rows:
+        per_topic: dict[str, list[Any]] = {}
+        for topic, _partition, _committed, _end, lag, seconds, _status, _owner in row["partitions"]:
+            acc = per_topic.setdefault(topic, [None, None])
+            if lag is not None:
+                acc[0] = (acc[0] or 0) + lag
+            if seconds is not None:
+                acc[1] = seconds if acc[1] is None else max(acc[1], seconds)
+        out.extend((row["group_id"], topic, acc[0], acc[1]) for topic, acc in sorted(per_topic.items()))
+    return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,6 +12,7 @@ from access.permissions import Action, has_permission
 from clusters import selectors as cluster_selectors
 from consumer_groups import lag, selectors
 from controlplane.query_params import query_or_default
+from monitoring.charts import group_charts
 
 COLUMNS = [
     ("group", "Group", False),
@@ -69,5 +72,7 @@ def group_detail(request: HttpRequest, cluster_id: int, group_id: str) -> HttpRe
             "stale": age.stale,
             "can_reset": has_permission(user=request.user, cluster=cluster, action=Action.GROUP_OFFSETS_RESET),
             "can_delete": has_permission(user=request.user, cluster=cluster, action=Action.GROUP_DELETE),
+            "charts": group_charts(cluster, group.group_id, list(topics)),
+            "subscribe": json.dumps({"cluster": cluster.pk, "group": group.group_id}),
         },
     )

@@ -25,6 +25,7 @@ urlpatterns = [
     path("clusters/<int:cluster_id>/", include("clusters.urls_brokers")),
     path("api/v1/clusters/<int:cluster_id>/", include("topics.api_urls")),
     path("api/v1/clusters/<int:cluster_id>/", include("consumer_groups.api_urls")),
+    path("api/v1/clusters/<int:cluster_id>/", include("monitoring.api_urls")),
     path("api/v1/", include(router.urls)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

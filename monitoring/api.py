@@ -16,12 +16,10 @@ from rest_framework.views import APIView
 from access.permissions import Action, check_permission
 from clusters import selectors as cluster_selectors
 from controlplane.query_params import int_param
-from monitoring.broker_metrics import UNITS as BROKER_UNITS
-from monitoring.series import series_read_many
-from monitoring.services import UNITS
+from monitoring import selectors
+from monitoring.selectors import DESCRIPTIONS, KINDS, RANGES
+from monitoring.series import series_latest, series_read_many, series_top
 
-RANGES = {"15m": 900, "1h": 3600, "6h": 6 * 3600, "24h": 24 * 3600, "7d": 7 * 24 * 3600}
-KINDS = {**UNITS, **BROKER_UNITS}
 MAX_KEYS = 20
 
 SeriesResponse = inline_serializer(
@@ -71,8 +69,7 @@ class SeriesApi(APIView):
         responses={200: SeriesResponse},
     )
     def get(self, request: Request, cluster_id: int) -> Response:
-        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
-        check_permission(user=request.user, cluster=cluster, action=Action.CLUSTER_VIEW)
+        cluster = _cluster(request, cluster_id)
         kind, keys, span, max_points = _query(request.query_params)
         data = series_read_many(
             cluster_id=cluster.pk, kind=kind, keys=keys, since=time.time() - RANGES[span], max_points=max_points
@@ -87,3 +84,128 @@ class SeriesApi(APIView):
                 "series": {key: [[t, v] for t, v in d.points] for key, d in data.items()},
             }
         )
+
+
+def _cluster(request: Request, cluster_id: int) -> Any:
+    cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
+    check_permission(user=request.user, cluster=cluster, action=Action.CLUSTER_VIEW)
+    return cluster
+
+
+def _kind(params: Any, errors: dict[str, str], prefix: str = "") -> str:
+    kind = str(params.get("kind") or "")
+    if kind not in KINDS or not kind.startswith(prefix):
+        allowed = sorted(k for k in KINDS if k.startswith(prefix))
+        errors["kind"] = f"Unknown kind '{kind}'; use one of {', '.join(allowed)}."
+    return kind
+
+
+class MetricsCatalogApi(APIView):
+    """The kinds of series this cluster records, with units and what their keys are."""
+
+    @extend_schema(
+        operation_id="metrics_catalog",
+        responses={
+            200: inline_serializer(
+                "MetricsCatalog",
+                fields={
+                    "kinds": serializers.ListField(child=serializers.DictField()),
+                    "ranges": serializers.ListField(child=serializers.CharField()),
+                },
+            )
+        },
+    )
+    def get(self, request: Request, cluster_id: int) -> Response:
+        _cluster(request, cluster_id)
+        kinds = [{"kind": k, "unit": u, "description": DESCRIPTIONS.get(k, "")} for k, u in sorted(KINDS.items())]
+        return Response({"kinds": kinds, "ranges": list(RANGES)})
+
+
+class MetricsLatestApi(APIView):
+    """The newest value of every key of one kind (e.g. each broker's idle ratio)."""
+
+    @extend_schema(
+        operation_id="metrics_latest",
+        parameters=[OpenApiParameter("kind", OpenApiTypes.STR, required=True, description=", ".join(sorted(KINDS)))],
+        responses={
+            200: inline_serializer(
+                "MetricsLatest",
+                fields={
+                    "kind": serializers.CharField(),
+                    "unit": serializers.CharField(),
+                    "values": serializers.DictField(child=serializers.FloatField()),
+                },
+            )
+        },
+    )
+    def get(self, request: Request, cluster_id: int) -> Response:
+        cluster = _cluster(request, cluster_id)
+        errors: dict[str, str] = {}
+        kind = _kind(request.query_params, errors)
+        if errors:
+            raise ValidationError(errors)
+        return Response({"kind": kind, "unit": KINDS[kind], "values": series_latest(cluster_id=cluster.pk, kind=kind)})
+
+
+class MetricsTopApi(APIView):
+    """The keys of one kind with the highest average over a range: the busiest topics,
+    the most lagging groups."""
+
+    @extend_schema(
+        operation_id="metrics_top",
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, required=True, description="topic.*, group.* or broker.*"),
+            OpenApiParameter("range", OpenApiTypes.STR, description=", ".join(RANGES) + " (default 15m)"),
+            OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 100 (default 10)."),
+        ],
+        responses={
+            200: inline_serializer(
+                "MetricsTop",
+                fields={
+                    "kind": serializers.CharField(),
+                    "unit": serializers.CharField(),
+                    "range": serializers.CharField(),
+                    "top": serializers.ListField(child=serializers.ListField(), help_text="[[key, average], ...]"),
+                },
+            )
+        },
+    )
+    def get(self, request: Request, cluster_id: int) -> Response:
+        cluster = _cluster(request, cluster_id)
+        params = request.query_params
+        errors: dict[str, str] = {}
+        kind = _kind(params, errors)
+        span = str(params.get("range") or "15m")
+        if span not in RANGES:
+            errors["range"] = f"Unknown range '{span}'; use one of {', '.join(RANGES)}."
+        limit = int_param(params, "limit", default=10, low=1, high=100, errors=errors)
+        if errors:
+            raise ValidationError(errors)
+        top = series_top(cluster_id=cluster.pk, kind=kind, since=selectors.since_for(span), limit=limit)
+        return Response({"kind": kind, "unit": KINDS[kind], "range": span, "top": [[k, v] for k, v in top]})
+
+
+class DashboardApi(APIView):
+    """The cluster dashboard's summary: top topics, groups per status, broker health,
+    freshness. Live pages then follow the websocket's cluster.points events."""
+
+    @extend_schema(
+        operation_id="cluster_dashboard",
+        responses={
+            200: inline_serializer(
+                "ClusterDashboard",
+                fields={
+                    "top_topics": serializers.ListField(child=serializers.DictField()),
+                    "groups_by_status": serializers.DictField(child=serializers.IntegerField()),
+                    "groups_total": serializers.IntegerField(),
+                    "brokers": serializers.ListField(child=serializers.DictField()),
+                    "checked_at": serializers.DateTimeField(allow_null=True),
+                    "reachable": serializers.BooleanField(),
+                    "stale_since": serializers.DateTimeField(allow_null=True),
+                },
+            )
+        },
+    )
+    def get(self, request: Request, cluster_id: int) -> Response:
+        cluster = _cluster(request, cluster_id)
+        return Response(selectors.dashboard(cluster=cluster).as_dict())

@@ -1,29 +1,65 @@
 """The websocket consumer browsers use for live updates.
 
-A client sends {"action": "subscribe", "cluster": <id>} and receives every event
-pushed to that cluster's group. Each subscription is authorized with the same
-rule as the API; unauthenticated sockets are closed at connect."""
+A client sends {"action": "subscribe", "cluster": <id>} for the cluster's events, or
+adds "topic": <name> or "group": <group id> for that topic's or group's points. Each
+subscription is authorized with the same rule as the API; unauthenticated sockets are
+closed at connect and foreign origins are refused by the ASGI stack. Topic and group
+subscriptions are kept in the watch registry (monitoring/events.py) while the socket
+is open, so polls send their points only when someone looks."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
 from typing import Any
 
+import redis
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from access.permissions import Action, clusters_visible, has_permission
-from monitoring.events import cluster_group
+from consumer_groups.models import GroupMeta
+from monitoring import events
+from monitoring.rates import redis_client
+from topics.models import TopicMeta
 
 log = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS = 200
+USAGE = 'Send {"action": "subscribe", "cluster": <id>} and optionally "topic": <name> or "group": <group id>.'
 
 
 @database_sync_to_async
-def _may_view_cluster(user: Any, cluster_id: int) -> bool:
+def _resolve(user: Any, cluster_id: int, topic: str | None, group: str | None) -> str | None:
+    """The channel group for this subscription, or None when the user may not see it
+    (the same answer whether it does not exist or is not theirs)."""
     cluster = clusters_visible(user=user).filter(pk=cluster_id).first()
-    return cluster is not None and has_permission(user=user, cluster=cluster, action=Action.CLUSTER_VIEW)
+    if cluster is None or not has_permission(user=user, cluster=cluster, action=Action.CLUSTER_VIEW):
+        return None
+    if topic is not None:
+        if not has_permission(user=user, cluster=cluster, action=Action.TOPIC_VIEW):
+            return None
+        pk = TopicMeta.objects.filter(cluster=cluster, name=topic).values_list("pk", flat=True).first()
+        return None if pk is None else events.topic_group(pk)
+    if group is not None:
+        if not has_permission(user=user, cluster=cluster, action=Action.GROUP_VIEW):
+            return None
+        pk = GroupMeta.objects.filter(cluster=cluster, group_id=group).values_list("pk", flat=True).first()
+        return None if pk is None else events.group_group(pk)
+    return events.cluster_group(cluster_id)
+
+
+def _watch(watches: dict[str, int]) -> None:
+    """Mark these channel groups as watched for another WATCH_TTL_S."""
+    expiry = time.time() + events.WATCH_TTL_S
+    pipe = redis_client().pipeline(transaction=False)
+    for group, cluster_id in watches.items():
+        pipe.zadd(events.watch_key(cluster_id), {group: expiry})
+        pipe.expire(events.watch_key(cluster_id), events.WATCH_TTL_S * 2)
+    pipe.execute()
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -33,37 +69,74 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.groups_joined: set[str] = set()
+        self.watches: dict[str, int] = {}  # topic/group channel group -> cluster id
+        self.refresher: asyncio.Task[None] | None = None
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        refresher = getattr(self, "refresher", None)
+        if refresher is not None:
+            refresher.cancel()
         for group in getattr(self, "groups_joined", set()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    async def _refresh_watches(self) -> None:
+        while True:
+            await asyncio.sleep(events.WATCH_TTL_S / 3)
+            if self.watches:
+                with contextlib.suppress(redis.RedisError):  # retried on the next round
+                    await sync_to_async(_watch, thread_sensitive=False)(dict(self.watches))
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or content.get("action") not in ("subscribe", "unsubscribe"):
-            await self.send_json({"error": 'Send {"action": "subscribe", "cluster": <id>}.'})
+            await self.send_json({"error": USAGE})
             return
         cluster_id = content.get("cluster")
         if not isinstance(cluster_id, int) or isinstance(cluster_id, bool):
             await self.send_json({"error": "'cluster' must be a cluster id (an integer)."})
             return
-        group = cluster_group(cluster_id)
+        topic, group_id = content.get("topic"), content.get("group")
+        for field, value in (("topic", topic), ("group", group_id)):
+            if value is not None and (not isinstance(value, str) or not value or len(value) > 255):
+                await self.send_json({"error": f"'{field}' must be a non-empty name of at most 255 characters."})
+                return
+        if topic is not None and group_id is not None:
+            await self.send_json({"error": "Subscribe to a topic or a group, not both at once."})
+            return
+        echo = {
+            "cluster": cluster_id,
+            **({"topic": topic} if topic else {}),
+            **({"group": group_id} if group_id else {}),
+        }
+        group = await _resolve(self.scope["user"], cluster_id, topic, group_id)
         if content["action"] == "unsubscribe":
-            if group in self.groups_joined:
+            if group is not None and group in self.groups_joined:
                 self.groups_joined.discard(group)
+                self.watches.pop(group, None)
                 await self.channel_layer.group_discard(group, self.channel_name)
-            await self.send_json({"unsubscribed": group})
+            await self.send_json({"unsubscribed": group, **echo})
             return
         if len(self.groups_joined) >= MAX_SUBSCRIPTIONS:
             await self.send_json({"error": f"At most {MAX_SUBSCRIPTIONS} subscriptions per connection."})
             return
-        if not await _may_view_cluster(self.scope["user"], cluster_id):
-            # Same answer for "does not exist" and "not yours": ids are not probed.
-            await self.send_json({"error": f"Cluster {cluster_id} does not exist or you may not see it."})
+        if group is None:
+            # Same answer for "does not exist" and "not yours": ids and names are not probed.
+            what = (
+                f"Topic '{topic}' of cluster" if topic else f"Group '{group_id}' of cluster" if group_id else "Cluster"
+            )
+            await self.send_json({"error": f"{what} {cluster_id} does not exist or you may not see it.", **echo})
             return
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined.add(group)
-        await self.send_json({"subscribed": group})
+        if topic is not None or group_id is not None:
+            self.watches[group] = cluster_id
+            try:
+                await sync_to_async(_watch, thread_sensitive=False)({group: cluster_id})
+            except redis.RedisError as exc:
+                log.warning("Could not register a watch on %s: %s", group, exc)
+            if self.refresher is None:
+                self.refresher = asyncio.create_task(self._refresh_watches())
+        await self.send_json({"subscribed": group, **echo})
 
     async def live_update(self, message: dict[str, Any]) -> None:
         await self.send_json({"group": message["group"], "event": message["event"], "data": message["data"]})

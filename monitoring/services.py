@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 
 from clusters import gateway
 from clusters.models import Cluster, ClusterStatus
 from clusters.services import cluster_status_record
+from consumer_groups.models import GroupMeta
 from consumer_groups.snapshot import GroupSnapshotStats, group_snapshot_take
 from monitoring import events
 from monitoring.broker_metrics import UNITS as BROKER_UNITS
 from monitoring.broker_metrics import BrokerMetricsOutcome, broker_metrics_poll
 from monitoring.rates import TopicRates, topic_rates_update
-from monitoring.series import series_record
+from monitoring.series import KEY_MAX, series_record
+from topics.models import TopicMeta
 from topics.snapshot import SnapshotDiff, topic_rates_store, topic_snapshot_store
 
 log = logging.getLogger(__name__)
@@ -67,14 +71,25 @@ def cluster_poll(*, cluster: Cluster) -> PollOutcome:
         cluster=cluster, health=snapshot.health if snapshot else None, error=error, duration_ms=duration_ms
     )
     brokers = broker_metrics_poll(cluster=cluster)
-    _record_series(
-        cluster=cluster, at=time.time(), rates=rates, groups=groups, brokers=brokers, reachable=snapshot is not None
-    )
+    at = time.time()
+    values = _series_values(rates=rates, groups=groups, brokers=brokers, reachable=snapshot is not None)
+    values[("cluster.poll_duration_ms", "")] = duration_ms
+    try:
+        series_record(cluster_id=cluster.pk, at=at, values=values, units={**UNITS, **BROKER_UNITS})
+    except Exception as exc:  # history is secondary: the poll's snapshot is already stored
+        log.warning("Metric history of cluster %s not recorded this poll: %s", cluster.name, exc)
     event = status.as_event()
     if rates is not None:
         event["messages_in_per_s"] = rates.cluster_messages_per_s
         event["bytes_in_per_s"] = rates.cluster_bytes_per_s
-    events.send(events.cluster_group(cluster.pk), "cluster.status", event)
+    event["bytes_out_per_s"] = values.get(("cluster.bytes_out_per_s", ""))
+    event["groups_error"] = groups_error
+    events.send_many(
+        [
+            (events.cluster_group(cluster.pk), "cluster.status", event),
+            *live_points(cluster=cluster, at=at, values=values, rates=rates, groups=groups, reachable=status.reachable),
+        ]
+    )
     return PollOutcome(
         status=status, topics=diff, groups=groups, groups_error=groups_error, rates=rates, brokers=brokers
     )
@@ -87,21 +102,37 @@ UNITS = {
     "topic.bytes_per_s": "bytes/s",
     "group.lag": "messages",
     "group.lag_seconds": "s",
+    "group.topic_lag": "messages",
+    "group.topic_lag_seconds": "s",
+    "cluster.bytes_out_per_s": "bytes/s",
+    "cluster.groups_by_status": "groups",
+    "cluster.poll_duration_ms": "ms",
 }
+GROUP_STATUSES = ("OK", "WARN", "ERR", "UNKNOWN")
 
 
-def _record_series(
+def topic_lag_key(topic: str, group_id: str) -> str:
+    """The key of a group's per-topic series: topic names cannot hold "@", so the
+    first "@" always separates the two."""
+    return f"{topic}@{group_id}"
+
+
+def _series_values(
     *,
-    cluster: Cluster,
-    at: float,
     rates: TopicRates | None,
     groups: GroupSnapshotStats | None,
     brokers: BrokerMetricsOutcome | None,
     reachable: bool,
-) -> None:
-    """Append this poll's derived values to the metric history. A failed poll is still
-    recorded (with no values) so charts show a gap, not a flat line."""
+) -> dict[tuple[str, str], float | None]:
+    """This poll's derived values for the metric history. A failed poll still records
+    (with no Kafka values) so charts show a gap, not a flat line."""
     values: dict[tuple[str, str], float | None] = {}
+    if brokers is not None:
+        values.update(brokers.values)  # scraped over HTTP: known even when Kafka's API is not
+        out = [v for (kind, _url), v in brokers.values.items() if kind == "broker.bytes_out_per_s" and v is not None]
+        values[("cluster.bytes_out_per_s", "")] = sum(out) if out else None
+    if not reachable:
+        return values
     if rates is not None:
         values[("cluster.messages_in_per_s", "")] = rates.cluster_messages_per_s
         values[("cluster.bytes_in_per_s", "")] = rates.cluster_bytes_per_s
@@ -113,11 +144,88 @@ def _record_series(
         for group_id, lag, seconds in groups.lags:
             values[("group.lag", group_id)] = None if lag is None else float(lag)
             values[("group.lag_seconds", group_id)] = seconds
-    if brokers is not None:
-        values.update(brokers.values)  # scraped over HTTP: known even when Kafka's API is not
-    if not reachable:
-        values = brokers.values if brokers is not None else {}
-    try:
-        series_record(cluster_id=cluster.pk, at=at, values=values, units={**UNITS, **BROKER_UNITS})
-    except Exception as exc:  # history is secondary: the poll's snapshot is already stored
-        log.warning("Metric history of cluster %s not recorded this poll: %s", cluster.name, exc)
+        for group_id, topic, lag, seconds in groups.topic_lags:
+            key = topic_lag_key(topic, group_id)
+            if len(key) <= KEY_MAX:  # longer keys do not fit the history; the totals still do
+                values[("group.topic_lag", key)] = None if lag is None else float(lag)
+                values[("group.topic_lag_seconds", key)] = seconds
+        counts = dict.fromkeys(GROUP_STATUSES, 0.0)
+        for _group_id, group_status in groups.statuses:
+            counts[group_status if group_status in counts else "UNKNOWN"] += 1
+        for group_status, count in counts.items():
+            values[("cluster.groups_by_status", group_status)] = count
+    return values
+
+
+TOP_TOPICS = 10
+
+
+def live_points(
+    *,
+    cluster: Cluster,
+    at: float,
+    values: dict[tuple[str, str], float | None],
+    rates: TopicRates | None,
+    groups: GroupSnapshotStats | None,
+    reachable: bool,
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """The new points of this poll, as events for the channel groups: every cluster-wide
+    series to `cluster.<id>`; each watched topic's and group's series to its own group.
+    A series a chart shows but this poll has no value for arrives as null: a gap."""
+    by_kind: dict[str, dict[str, float | None]] = {}
+    for (kind, key), value in values.items():
+        if kind.startswith(("cluster.", "broker.")):
+            by_kind.setdefault(kind, {})[key] = value
+    for kind in ("cluster.messages_in_per_s", "cluster.bytes_in_per_s"):
+        by_kind.setdefault(kind, {"": None})
+    top: list[dict[str, Any]] = []
+    if rates is not None:
+        bytes_rates = rates.bytes_per_s
+        for topic, rate in heapq.nlargest(TOP_TOPICS, rates.messages_per_s.items(), key=lambda kv: kv[1]):
+            top.append({"topic": topic, "messages_per_s": rate, "bytes_per_s": bytes_rates.get(topic)})
+    out: list[tuple[str, str, dict[str, Any]]] = [
+        (
+            events.cluster_group(cluster.pk),
+            "cluster.points",
+            {"cluster": cluster.pk, "at": at, "reachable": reachable, "series": by_kind, "top_topics": top},
+        )
+    ]
+    watched = events.watched(cluster_id=cluster.pk, now=at)
+    if watched["topic"]:
+        for pk, name in TopicMeta.objects.filter(cluster=cluster, pk__in=watched["topic"]).values_list("pk", "name"):
+            series = {
+                "topic.messages_per_s": {name: values.get(("topic.messages_per_s", name))},
+                "topic.bytes_per_s": {name: values.get(("topic.bytes_per_s", name))},
+            }
+            data = {"cluster": cluster.pk, "topic": name, "at": at, "reachable": reachable, "series": series}
+            out.append((events.topic_group(pk), "topic.points", data))
+    if watched["group"]:
+        topics_of: dict[str, list[str]] = {}
+        if groups is not None:
+            for group_id, topic, _lag, _seconds in groups.topic_lags:
+                topics_of.setdefault(group_id, []).append(topic)
+        rows = GroupMeta.objects.filter(cluster=cluster, pk__in=watched["group"]).values_list(
+            "pk", "group_id", "status", "status_reason", "total_lag", "max_lag_seconds", "members"
+        )
+        for pk, group_id, group_status, reason, total_lag, max_seconds, members in rows:
+            keys = [topic_lag_key(t, group_id) for t in topics_of.get(group_id, [])]
+            series = {
+                "group.lag": {group_id: values.get(("group.lag", group_id))},
+                "group.lag_seconds": {group_id: values.get(("group.lag_seconds", group_id))},
+                "group.topic_lag": {k: values.get(("group.topic_lag", k)) for k in keys},
+                "group.topic_lag_seconds": {k: values.get(("group.topic_lag_seconds", k)) for k in keys},
+            }
+            data = {
+                "cluster": cluster.pk,
+                "group": group_id,
+                "at": at,
+                "reachable": reachable,
+                "status": group_status,
+                "status_reason": reason,
+                "total_lag": total_lag,
+                "max_lag_seconds": max_seconds,
+                "members": members,
+                "series": series,
+            }
+            out.append((events.group_group(pk), "group.points", data))
+    return out

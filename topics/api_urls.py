@@ -3,7 +3,6 @@
 from django.urls import include, path
 
 from clusters import urls_brokers
-from monitoring.api import SeriesApi
 from topics import api, api_manage, urls_manage, urls_messages
 
 
@@ -14,7 +13,6 @@ class TopicCollectionApi(api.TopicListApi, api_manage.TopicCreateApi):
 urlpatterns = [
     path("topics/", TopicCollectionApi.as_view(), name="api-topic-list"),
     path("refresh/", api.TopicListRefreshApi.as_view(), name="api-cluster-refresh"),
-    path("metrics/history/", SeriesApi.as_view(), name="api-metrics-history"),
     path("", include(urls_manage.api_urlpatterns)),
     path("", include(urls_messages.api_urlpatterns)),
     path("", include(urls_brokers.api_urlpatterns)),

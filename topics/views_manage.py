@@ -15,6 +15,7 @@ from clusters import gateway
 from clusters import selectors as cluster_selectors
 from clusters.models import Cluster
 from consumer_groups import selectors as group_selectors
+from monitoring.charts import topic_charts
 from topics import ops_selectors, services
 from topics.forms import (
     DeleteTopicForm,
@@ -98,6 +99,7 @@ def topic_detail(request: HttpRequest, cluster_id: int, name: str) -> HttpRespon
             "can_delete": can(Action.TOPIC_DELETE),
             "can_delete_records": can(Action.RECORDS_DELETE),
             "readers": group_selectors.topic_readers(user=request.user, cluster=cluster, topic=name),
+            "charts": topic_charts(cluster, name),
         },
     )
 

@@ -1,18 +1,29 @@
 // Live updates over the Channels websocket: subscribe to the clusters shown on the
-// page, apply each pushed status to the elements marked data-cluster/data-field, and
-// reconnect with backoff when the connection drops.
+// page (data-live-clusters) and to the topics and groups it shows (data-live-subscribe,
+// JSON {cluster, topic} or {cluster, group}), apply each pushed status to the elements
+// marked data-cluster/data-field, and reconnect with backoff when the connection drops;
+// after a reconnect, "reconnected" handlers re-fetch what was missed.
 (function () {
   "use strict";
   const handlers = {};
   const Live = { on(event, fn) { (handlers[event] = handlers[event] || []).push(fn); } };
   window.SignalboxLive = Live;
 
-  function clusterIds() {
-    const ids = new Set();
+  function subscriptions() {
+    const seen = new Set();
+    const subs = [];
+    const add = (sub) => {
+      const key = JSON.stringify(sub);
+      if (!seen.has(key)) { seen.add(key); subs.push(sub); }
+    };
     document.querySelectorAll("[data-live-clusters]").forEach((el) => {
-      el.dataset.liveClusters.split(",").filter(Boolean).forEach((id) => ids.add(parseInt(id, 10)));
+      el.dataset.liveClusters.split(",").filter(Boolean).forEach((id) => add({ cluster: parseInt(id, 10) }));
     });
-    return [...ids];
+    document.querySelectorAll("[data-live-subscribe]").forEach((el) => {
+      const value = JSON.parse(el.dataset.liveSubscribe);
+      (Array.isArray(value) ? value : [value]).forEach(add);
+    });
+    return subs;
   }
 
   function setState(text) {
@@ -64,23 +75,35 @@
     document.querySelectorAll("[data-time]").forEach((el) => { if (el.dataset.time) el.textContent = ago(el.dataset.time); });
   }, 1000);
 
+  function emit(event, data, payload) {
+    (handlers[event] || []).forEach((fn) => {
+      try { fn(data, payload); } catch (err) { console.error("live handler for " + event + " failed", err); }
+    });
+  }
+
   let delay = 1000;
+  let opened = false;
   function connect() {
-    const ids = clusterIds();
-    if (!ids.length) return;
+    const subs = subscriptions();
+    if (!subs.length) return;
     const proto = location.protocol === "https:" ? "wss://" : "ws://";
     const ws = new WebSocket(proto + location.host + "/ws/live/");
     ws.onopen = () => {
       delay = 1000;
       setState("connected");
-      ids.forEach((id) => ws.send(JSON.stringify({ action: "subscribe", cluster: id })));
+      document.documentElement.dataset.live = "connected";
+      subs.forEach((sub) => ws.send(JSON.stringify({ action: "subscribe", ...sub })));
+      if (opened) emit("reconnected", {}, {});
+      opened = true;
     };
     ws.onmessage = (msg) => {
       const payload = JSON.parse(msg.data);
       if (payload.error) { setState(payload.error); return; }
-      (handlers[payload.event] || []).forEach((fn) => fn(payload.data, payload));
+      if (payload.subscribed) { emit("subscribed", payload, payload); return; }
+      emit(payload.event, payload.data, payload);
     };
     ws.onclose = () => {
+      document.documentElement.dataset.live = "disconnected";
       setState("disconnected, retrying in " + Math.round(delay / 1000) + " s");
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);

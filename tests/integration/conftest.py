@@ -109,3 +109,33 @@ def local_cluster(stack_env, db):
     cluster = Cluster.objects.create(name="local", bootstrap_servers=stack_env["KAFKA_BOOTSTRAP"])
     ClusterStatus.objects.create(cluster=cluster)
     return cluster
+
+
+@pytest.fixture
+def asgi_server(stack_env, transactional_db, tmp_path):
+    """Daphne serving the product (pages, API, websockets) on the test database.
+    Yields its base URL, e.g. http://127.0.0.1:41234."""
+    from tests.integration.processes import daphne_argv, free_port, process_env, running, wait_for_port
+
+    port = free_port()
+    with running(daphne_argv(port), process_env(stack_env), tmp_path / "daphne.log") as proc:
+        wait_for_port(port, proc)
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def celery_worker(stack_env, transactional_db, tmp_path):
+    """A real Celery worker (threads pool, as in `make demo`) on the test database."""
+    from tests.integration.processes import process_env, running, worker_argv
+
+    with running(worker_argv("pytest-worker"), process_env(stack_env), tmp_path / "worker.log") as proc:
+        yield proc
+
+
+@pytest.fixture
+def celery_beat(stack_env, transactional_db, tmp_path):
+    """Real Celery beat with the product's schedule (a dispatcher tick every second)."""
+    from tests.integration.processes import beat_argv, process_env, running
+
+    with running(beat_argv(tmp_path / "beat-schedule"), process_env(stack_env), tmp_path / "beat.log") as proc:
+        yield proc

@@ -33,7 +33,10 @@ async def test_poll_result_reaches_a_subscribed_browser(admin_user, local_cluste
     ws, connected, _ = await _connect(cookie)
     assert connected
     await ws.send_json_to({"action": "subscribe", "cluster": local_cluster.pk})
-    assert await ws.receive_json_from(timeout=5) == {"subscribed": f"cluster.{local_cluster.pk}"}
+    assert await ws.receive_json_from(timeout=5) == {
+        "subscribed": f"cluster.{local_cluster.pk}",
+        "cluster": local_cluster.pk,
+    }
 
     await sync_to_async(cluster_poll)(cluster=local_cluster)
 
@@ -43,6 +46,11 @@ async def test_poll_result_reaches_a_subscribed_browser(admin_user, local_cluste
     assert message["data"]["reachable"] is True
     assert message["data"]["kafka_cluster_id"] == stack_env["KAFKA_CLUSTER_ID"]
     assert message["data"]["broker_count"] == 1
+    points = await ws.receive_json_from(timeout=10)
+    assert points["event"] == "cluster.points"
+    assert points["data"]["cluster"] == local_cluster.pk
+    assert "cluster.messages_in_per_s" in points["data"]["series"]
+    assert points["data"]["series"]["cluster.poll_duration_ms"][""] > 0
     await ws.disconnect()
 
 
