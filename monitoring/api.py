@@ -19,6 +19,7 @@ from controlplane.query_params import int_param
 from monitoring import selectors
 from monitoring.selectors import DESCRIPTIONS, KINDS, RANGES
 from monitoring.series import series_latest, series_read_many, series_top
+from monitoring.services import poll_journal
 
 MAX_KEYS = 20
 
@@ -209,3 +210,26 @@ class DashboardApi(APIView):
     def get(self, request: Request, cluster_id: int) -> Response:
         cluster = _cluster(request, cluster_id)
         return Response(selectors.dashboard(cluster=cluster).as_dict())
+
+
+class PollsApi(APIView):
+    """The cluster's most recent polls (newest first): when each ran, how long it
+    took, its outcome and which worker ran it."""
+
+    @extend_schema(
+        operation_id="cluster_polls",
+        parameters=[OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 200 (default 50).")],
+        responses={
+            200: inline_serializer(
+                "ClusterPolls",
+                fields={"polls": serializers.ListField(child=serializers.DictField())},
+            )
+        },
+    )
+    def get(self, request: Request, cluster_id: int) -> Response:
+        cluster = _cluster(request, cluster_id)
+        errors: dict[str, str] = {}
+        limit = int_param(request.query_params, "limit", default=50, low=1, high=200, errors=errors)
+        if errors:
+            raise ValidationError(errors)
+        return Response({"polls": poll_journal(cluster_id=cluster.pk, limit=limit)})

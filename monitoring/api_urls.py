@@ -9,5 +9,6 @@ urlpatterns = [
     path("metrics/history/", api.SeriesApi.as_view(), name="api-metrics-history"),
     path("metrics/latest/", api.MetricsLatestApi.as_view(), name="api-metrics-latest"),
     path("metrics/top/", api.MetricsTopApi.as_view(), name="api-metrics-top"),
+    path("polls/", api.PollsApi.as_view(), name="api-cluster-polls"),
     path("dashboard/", api.DashboardApi.as_view(), name="api-cluster-dashboard"),
 ]

@@ -16,6 +16,10 @@ class Trace:
     kind: str
     key: str
     name: str
+    color: str = ""  # empty: Plotly's palette
+
+
+STATUS_COLORS = {"OK": "#1e8e3e", "WARN": "#e37400", "ERR": "#d93025", "UNKNOWN": "#9aa0a6"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class ChartSpec:
             {
                 "cluster": self.cluster_id,
                 "unit": self.unit,
-                "traces": [{"kind": t.kind, "key": t.key, "name": t.name} for t in self.traces],
+                "traces": [{"kind": t.kind, "key": t.key, "name": t.name, "color": t.color} for t in self.traces],
                 "stack": self.stack,
                 "step": self.step,
                 "height": self.height,
@@ -84,7 +88,7 @@ def cluster_charts(cluster: Cluster) -> list[ChartSpec]:
             "groups",
             "Consumer groups by lag status",
             "groups",
-            [Trace("cluster.groups_by_status", s, s) for s in GROUP_STATUSES],
+            [Trace("cluster.groups_by_status", s, s, STATUS_COLORS[s]) for s in GROUP_STATUSES],
             _waiting(cluster, "the count of groups per status"),
             stack=True,
             step=True,

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import heapq
+import json
 import logging
+import os
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +22,7 @@ from consumer_groups.snapshot import GroupSnapshotStats, group_snapshot_take
 from monitoring import events
 from monitoring.broker_metrics import UNITS as BROKER_UNITS
 from monitoring.broker_metrics import BrokerMetricsOutcome, broker_metrics_poll
-from monitoring.rates import TopicRates, topic_rates_update
+from monitoring.rates import TopicRates, redis_client, topic_rates_update
 from monitoring.series import KEY_MAX, series_record
 from topics.models import TopicMeta
 from topics.snapshot import SnapshotDiff, topic_rates_store, topic_snapshot_store
@@ -41,6 +45,7 @@ def cluster_poll(*, cluster: Cluster) -> PollOutcome:
     changed) and pushed to `cluster.<id>`. An unreachable cluster is a normal
     outcome: recorded with its reason, last known values kept, pushed, not raised."""
     start = time.perf_counter()
+    started_at = time.time()
     snapshot: gateway.ClusterSnapshot | None = None
     error = ""
     try:
@@ -90,9 +95,54 @@ def cluster_poll(*, cluster: Cluster) -> PollOutcome:
             *live_points(cluster=cluster, at=at, values=values, rates=rates, groups=groups, reachable=status.reachable),
         ]
     )
+    poll_journal_add(
+        cluster_id=cluster.pk,
+        started=started_at,
+        finished=time.time(),
+        outcome="ok" if status.reachable else "unreachable",
+        error=error or groups_error,
+    )
     return PollOutcome(
         status=status, topics=diff, groups=groups, groups_error=groups_error, rates=rates, brokers=brokers
     )
+
+
+POLL_JOURNAL_LENGTH = 200
+
+
+def _journal_key(cluster_id: int) -> str:
+    return f"signalbox:polls:{cluster_id}"
+
+
+def poll_journal_add(*, cluster_id: int, started: float, finished: float, outcome: str, error: str = "") -> None:
+    """Keep the last POLL_JOURNAL_LENGTH polls of a cluster (start, end, outcome, who
+    ran it) in Redis: what "recent polls" shows and how overlapping polls would show."""
+    entry = {
+        "started": round(started, 3),
+        "finished": round(finished, 3),
+        "duration_ms": round((finished - started) * 1000, 1),
+        "outcome": outcome,
+        "error": error[:500],
+        "worker": f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}",
+    }
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        pipe.lpush(_journal_key(cluster_id), json.dumps(entry))
+        pipe.ltrim(_journal_key(cluster_id), 0, POLL_JOURNAL_LENGTH - 1)
+        pipe.expire(_journal_key(cluster_id), 7 * 24 * 3600)
+        pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("Poll of cluster %s not journaled: %s", cluster_id, exc)
+
+
+def poll_journal(*, cluster_id: int, limit: int = POLL_JOURNAL_LENGTH) -> list[dict[str, Any]]:
+    """The cluster's most recent polls, newest first. Redis down: an empty list."""
+    try:
+        raw: list[bytes] = redis_client().lrange(_journal_key(cluster_id), 0, limit - 1)  # type: ignore[assignment]
+    except redis.RedisError as exc:
+        log.warning("Poll journal of cluster %s unreadable: %s", cluster_id, exc)
+        return []
+    return [json.loads(item) for item in raw]
 
 
 UNITS = {

@@ -44,6 +44,7 @@
       line: { width: 1.5, shape: chart.config.step ? "hv" : "linear" },
       hovertemplate: "%{y:,.4~g} " + chart.config.unit,
     };
+    if (t.color) trace.line.color = t.color;
     if (chart.config.stack) {
       trace.stackgroup = "one";
     }

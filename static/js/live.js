@@ -71,6 +71,25 @@
     });
   });
 
+  // A page-wide notice while a cluster on this page cannot be reached: what is shown
+  // is the last known state; it goes away by itself after the next good poll.
+  Live.on("cluster.status", (data) => {
+    const id = "stale-banner-" + data.cluster;
+    let banner = document.getElementById(id);
+    if (data.reachable) { if (banner) banner.remove(); return; }
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.id = id;
+      banner.className = "flash error stale-banner";
+      banner.setAttribute("role", "status");
+      const main = document.querySelector("main");
+      if (main) main.prepend(banner);
+    }
+    const since = data.last_ok_at ? new Date(data.last_ok_at).toLocaleString() : "the first poll";
+    banner.textContent = "The cluster cannot be reached: " + (data.error || "no answer") +
+      " Values on this page are stale since " + since + "; they update again by themselves once it answers.";
+  });
+
   setInterval(() => {
     document.querySelectorAll("[data-time]").forEach((el) => { if (el.dataset.time) el.textContent = ago(el.dataset.time); });
   }, 1000);
