@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "topics",
     "consumer_groups",
     "monitoring",
+    "boards",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,8 @@ urlpatterns = [
     path("api/v1/clusters/<int:cluster_id>/", include("topics.api_urls")),
     path("api/v1/clusters/<int:cluster_id>/", include("consumer_groups.api_urls")),
     path("api/v1/clusters/<int:cluster_id>/", include("monitoring.api_urls")),
+    path("boards/", include("boards.urls")),
+    path("api/v1/boards/", include("boards.api_urls")),
     path("api/v1/", include(router.urls)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
