@@ -141,7 +141,9 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # No read timeout: channels-redis waits on a 5 s blocking read, and redis-py 8's
+            # default 5 s socket timeout would kill every websocket idle that long.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
             "prefix": env.str("CHANNELS_PREFIX", default="signalbox"),
             # A slow browser must not lose updates to the default capacity of 100.
             "capacity": env.int("CHANNELS_CAPACITY", default=1000),

@@ -12,6 +12,8 @@ CLI (progress goes to stderr; stdout carries only KEY=value lines, so it can be 
     python3 dev/stack.py run [same flags]      # like up, in the foreground; SIGINT/SIGTERM stops the stack
     python3 dev/stack.py env [--name NAME]     # print the env of a running stack (exit 1 if none)
     python3 dev/stack.py down [--name NAME]    # stop it and delete its data
+    python3 dev/stack.py kafka-node stop|start [--name NAME] [--node N] [--kill]
+                                               # stop one broker keeping its port and data / start it again
 `up` without service flags starts kafka (1 broker) + connect + redis. NAME defaults to "dev".
 
 API (pytest fixtures, benchmarks):
@@ -19,6 +21,8 @@ API (pytest fixtures, benchmarks):
     stack = Stack(name="test")  # root= the project checkout whose .cache/stack/ holds the state (default: this one)
     env = stack.up(kafka=True, brokers=1, sasl=False, connect=False, redis=True, postgres=False)  # these are defaults
     ...
+    stack.kafka_node_stop(1)   # fault tests: the broker goes away, its port and data stay
+    stack.kafka_node_start(1)  # ... and comes back as the same broker
     stack.down()
 
 Stack NAME lives in <root>/.cache/stack/NAME/ (state.json, logs/, data), except its Postgres cluster, which is in
@@ -433,6 +437,60 @@ class Stack:
         self.state = self._load()
         return bool(self.state) and self._healthy()
 
+    # ---- one Kafka node of a running stack, for fault-injection tests (`kafka-node stop|start`)
+
+    def kafka_node_stop(self, node_id: int = 1, kill: bool = False) -> str:
+        """Stop one Kafka node (SIGTERM, or SIGKILL with kill=True: a crash), keeping its ports, config and data so
+        that kafka_node_start brings the same broker back. Until then the stack counts as partly dead (`up` would
+        restart it afresh); `down` works as usual. Returns what was done."""
+        with _flock(self.stacks_dir / f"{self.name}.lock"):
+            self.state = self._load()
+            node = self._kafka_node(node_id)
+            proc = node["proc"]
+            if not _alive(proc):
+                return f"kafka-{node_id} was not running"
+            t0 = time.monotonic()
+            _signal(proc, "KILL" if kill else proc["signal"], group=True)
+            how = "killed" if kill else "stopped"
+            if not _gone([proc], 30):
+                _signal(proc, "KILL", group=True)
+                _gone([proc], 5)
+                how = "killed (did not stop within 30 s)"
+            return f"kafka-{node_id} (pid {proc['pid']}) {how} in {time.monotonic() - t0:.1f} s"
+
+    def kafka_node_start(self, node_id: int = 1) -> str:
+        """Start a node that kafka_node_stop stopped, on the same ports with the same data, and wait until it serves
+        requests again. Returns what was done."""
+        with _flock(self.stacks_dir / f"{self.name}.lock"):
+            self.state = self._load()
+            node = self._kafka_node(node_id)
+            if _alive(node["proc"]):
+                return f"kafka-{node_id} is already running (pid {node['proc']['pid']})"
+            busy = [
+                p for p in (node["client_port"], node["controller_port"], node["metrics_port"]) if not _port_free(p)
+            ]
+            if busy:
+                raise StackError(f"kafka-{node_id} cannot start again: port(s) {busy} are taken by another process")
+            java, libs, agent = ensure_java(), ensure_jars(), ensure_agent()
+            log_file, out = self.logs / f"kafka-{node_id}.log", self.logs / f"kafka-{node_id}.out"
+            # The readiness check looks for "Kafka Server started": the previous run's line must not count.
+            if log_file.exists():
+                log_file.replace(log_file.with_name(f"kafka-{node_id}.previous.log"))
+            t0 = time.monotonic()
+            self.state["procs"] = [p for p in self.state["procs"] if p != node["proc"]]
+            argv = self._kafka_node_argv(java, libs, agent, node)
+            node["proc"] = self._spawn("kafka", f"kafka-{node_id}", argv, out, log_file)
+            self._save()
+            self._wait_kafka()
+            return f"kafka-{node_id} (pid {node['proc']['pid']}) started again in {time.monotonic() - t0:.1f} s"
+
+    def _kafka_node(self, node_id: int) -> dict[str, Any]:
+        nodes = {n["id"]: n for n in (self.state.get("kafka") or {}).get("nodes", [])}
+        if node_id not in nodes:
+            have = ", ".join(map(str, nodes)) or "none"
+            raise StackError(f"stack {self.name!r} has no Kafka node {node_id} (nodes: {have}); start it with `up`")
+        return nodes[node_id]
+
     # ---- state and processes
 
     def _load(self) -> dict:
@@ -582,6 +640,13 @@ class Stack:
             *("-cp", f"{libs}/*", *main),
         ]
 
+    def _kafka_node_argv(self, java: str, libs: Path, agent: Path, node: dict[str, Any]) -> list:
+        """The command line of one formatted KRaft node (first start and restarts alike)."""
+        conf_file = self.dir / f"kafka-{node['id']}" / "server.properties"
+        # host:port:config binds the exporter's HTTP server to loopback only.
+        exporter = f"-javaagent:{agent}=127.0.0.1:{node['metrics_port']}:{JMX_EXPORTER_CONFIG}"
+        return self._java(java, libs, f"-Xms256m -Xmx512m {exporter}", f"kafka-{node['id']}", "kafka.Kafka", conf_file)
+
     def _launch_kafka(self, java: str, libs: Path, agent: Path, n: int, sasl: bool) -> None:
         """Format and start KRaft nodes 1..n, each a combined broker+controller, with a static voter set, and each with
         the JMX exporter agent serving /metrics on a loopback port of its own."""
@@ -649,10 +714,8 @@ class Stack:
             if f.returncode != 0:
                 raise StackError(f"kafka-storage format failed (exit {f.returncode}):\n{out}")
         for node in nodes:
-            i, conf_file = node["id"], self.dir / f"kafka-{node['id']}" / "server.properties"
-            # host:port:config binds the exporter's HTTP server to loopback only.
-            exporter = f"-javaagent:{agent}=127.0.0.1:{node['metrics_port']}:{JMX_EXPORTER_CONFIG}"
-            argv = self._java(java, libs, f"-Xms256m -Xmx512m {exporter}", f"kafka-{i}", "kafka.Kafka", conf_file)
+            i = node["id"]
+            argv = self._kafka_node_argv(java, libs, agent, node)
             node["proc"] = self._spawn(
                 "kafka", f"kafka-{i}", argv, self.logs / f"kafka-{i}.out", self.logs / f"kafka-{i}.log"
             )
@@ -844,9 +907,22 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--brokers", type=int, metavar="N")
             for flag in ("--kafka", "--sasl", "--connect", "--redis", "--postgres"):
                 p.add_argument(flag, action="store_true")
+    node = sub.add_parser("kafka-node", help="stop or start one Kafka node of a running stack (fault tests)")
+    node.add_argument("action", choices=("stop", "start"))
+    node.add_argument("--name", default="dev")
+    node.add_argument("--node", type=int, default=1, metavar="N", help="node id (default 1)")
+    node.add_argument("--kill", action="store_true", help="stop with SIGKILL (a crash) instead of SIGTERM")
     args = ap.parse_args(argv)
     try:
-        if args.cmd == "jars":
+        if args.cmd == "kafka-node":
+            stack = Stack(args.name)
+            done = (
+                stack.kafka_node_stop(args.node, args.kill)
+                if args.action == "stop"
+                else stack.kafka_node_start(args.node)
+            )
+            log(done)
+        elif args.cmd == "jars":
             print(f"KAFKA_LIBS={ensure_jars()}")
             print(f"KAFKA_METRICS_AGENT={ensure_agent()}")
         elif args.cmd == "install":

@@ -77,6 +77,11 @@ def translate(exc: BaseException, settings: ConnectionSettings, doing: str) -> G
             f"{where} did not answer within {seconds:g} s while {doing}. "
             "The brokers may be overloaded or unreachable; try again."
         )
+    if isinstance(exc, kafka_errors.NodeNotReadyError):  # the broker went away between requests
+        return KafkaUnreachable(
+            f"{where} stopped answering while {doing}: the broker is down or restarting "
+            f"(kafka-python: {exc}). Polls go on and recover when it is back."
+        )
     if isinstance(exc, kafka_errors.KafkaConnectionError | ConnectionError | OSError):
         return KafkaUnreachable(f"Lost the connection to {where} while {doing}: {exc}.")
     if isinstance(exc, kafka_errors.UnrecognizedBrokerVersion | kafka_errors.IncompatibleBrokerVersion):

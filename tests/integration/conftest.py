@@ -64,7 +64,11 @@ def _real_redis(stack_env, settings):
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [url], "prefix": "signalbox-test", "capacity": 1000},
+            "CONFIG": {
+                "hosts": [{"address": url, "socket_timeout": None}],
+                "prefix": "signalbox-test",
+                "capacity": 1000,
+            },
         }
     }
     channel_layers.backends.clear()

@@ -120,3 +120,73 @@ def wait_for_port(port: int, proc: Proc, timeout: float = 30) -> None:
                 return
         time.sleep(0.1)
     raise RuntimeError(f"nothing listened on port {port} within {timeout} s; log:\n{proc.log_text()}")
+
+
+# ---- several workers and beats at once (tests/integration/live_pipeline)
+
+
+def wait_for_log(proc: Proc, text: str, timeout: float = 60) -> None:
+    """Wait until the process has logged `text` (e.g. a worker's "ready."); fail with its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not proc.alive():
+            raise RuntimeError(f"process exited early; its log:\n{proc.log_text()}")
+        if text in proc.log.read_text(errors="replace"):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{text!r} not logged within {timeout} s; log:\n{proc.log_text()}")
+
+
+class Pipeline:
+    """Celery workers and beats started together, each with its own log file; `stop()`
+    ends them all (SIGTERM to every one at once, SIGKILL to any still running after 15 s)."""
+
+    def __init__(self) -> None:
+        self.workers: list[Proc] = []
+        self.beats: list[Proc] = []
+
+    def logs(self, tail: int = 3000) -> str:
+        return "\n".join(f"--- {p.log.name}\n{p.log_text(tail)}" for p in [*self.workers, *self.beats])
+
+    def alive(self) -> bool:
+        return all(p.alive() for p in [*self.workers, *self.beats])
+
+    def pids(self) -> list[int]:
+        return [p.popen.pid for p in [*self.workers, *self.beats]]
+
+    def stop(self) -> None:
+        procs = [*self.beats, *self.workers]
+        for proc in procs:  # all at once: each may take seconds to shut down
+            if proc.alive():
+                proc.popen.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in procs:
+            try:
+                proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.popen.kill()
+                proc.popen.wait(timeout=5)
+
+
+@contextmanager
+def pipeline(
+    stack_env: dict[str, str], log_dir: Path, workers: tuple[str, ...] = ("pipe-worker",), beats: int = 1, **env: str
+) -> Iterator[Pipeline]:
+    """Start `workers` (Celery node names) and `beats` beat processes with the product's
+    schedule, all on the test database and the stack's Redis, `env` added to their
+    environment; wait until every worker is ready and every beat has started."""
+    penv = process_env(stack_env, **env)
+    running_ = Pipeline()
+    try:
+        for name in workers:
+            running_.workers.append(Proc(worker_argv(name), penv, log_dir / f"{name}.log"))
+        for i in range(1, beats + 1):
+            argv = beat_argv(log_dir / f"beat-{i}-schedule")
+            running_.beats.append(Proc(argv, penv, log_dir / f"beat-{i}.log"))
+        for proc in running_.workers:
+            wait_for_log(proc, " ready.")
+        for proc in running_.beats:
+            wait_for_log(proc, "beat: Starting")
+        yield running_
+    finally:
+        running_.stop()
