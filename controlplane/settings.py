@@ -143,9 +143,18 @@ CHANNEL_LAYERS = {
         "CONFIG": {
             # No read timeout: channels-redis waits on a 5 s blocking read, and redis-py 8's
             # default 5 s socket timeout would kill every websocket idle that long.
-            "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+            # A pool larger than redis-py's 100: a thousand sockets closing at once (a proxy
+            # restart) each discard their groups, and a refused discard leaves a dead member.
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "socket_timeout": None,
+                    "max_connections": env.int("CHANNELS_REDIS_MAX_CONNECTIONS", default=1000),
+                }
+            ],
             "prefix": env.str("CHANNELS_PREFIX", default="signalbox"),
-            # A slow browser must not lose updates to the default capacity of 100.
+            # Messages queued for one Daphne process (all its sockets share one list) before
+            # the layer drops; the default of 100 is too tight for a process with many sockets.
             "capacity": env.int("CHANNELS_CAPACITY", default=1000),
             "expiry": 30,
         },
