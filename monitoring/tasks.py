@@ -34,7 +34,9 @@ def dispatch_polls() -> int:
     beat (or a tick that comes early) queues nothing twice."""
     queued = 0
     for pk, interval in Cluster.objects.filter(enabled=True).values_list("pk", "poll_interval_s"):
-        if _conn().set(f"signalbox:poll-due:{pk}", 1, nx=True, ex=max(1, interval)):
+        # The mark lives half a second less than the interval: with the exact interval it
+        # often outlived the tick that should have found it gone, and polls came every P + 1 s.
+        if _conn().set(f"signalbox:poll-due:{pk}", 1, nx=True, px=max(500, interval * 1000 - 500)):
             poll_cluster.apply_async(args=[pk], expires=max(1, interval))
             queued += 1
     return queued
