@@ -20,6 +20,12 @@ app.conf.beat_schedule = {
         "schedule": 1.0,
         "options": {"expires": 5},
     },
+    # The metric journal moves into blocks here, not inside polls; per-cluster lock, bounded work.
+    "compact-metric-history": {
+        "task": "monitoring.tasks.compact_history",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
     # Bounded housekeeping of the metric history (retention and 1-minute roll-ups).
     "prune-metric-history": {
         "task": "monitoring.tasks.prune_history",

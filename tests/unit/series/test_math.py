@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from monitoring.series import (
-    _dense,
+from monitoring.series_codec import (
+    dense_values,
     downsample,
     mark_gaps,
     minute_average,
@@ -38,9 +38,9 @@ def test_empty_pairs_blob_is_no_pairs():
 
 
 def test_dense_applies_events_in_order():
-    assert _dense(1.0, [(2, 5.0), (4, 6.0)], 6) == [1.0, 1.0, 5.0, 5.0, 6.0, 6.0]
-    assert _dense(2.0, [], 3) == [2.0, 2.0, 2.0]
-    assert _dense(0.0, [(0, 9.0)], 2) == [9.0, 9.0]
+    assert dense_values(1.0, [(2, 5.0), (4, 6.0)], 6) == [1.0, 1.0, 5.0, 5.0, 6.0, 6.0]
+    assert dense_values(2.0, [], 3) == [2.0, 2.0, 2.0]
+    assert dense_values(0.0, [(0, 9.0)], 2) == [9.0, 9.0]
 
 
 def test_minute_average_ignores_gaps_and_keeps_all_gap_minutes():
@@ -74,7 +74,7 @@ def test_mark_gaps_breaks_the_line_where_polls_are_missing():
 
 
 def test_frame_round_trip_stores_offsets_inside_the_shard():
-    from monitoring.series import SHARD_SIZE, _frame_items, pack_frame, unpack_frame
+    from monitoring.series_codec import SHARD_SIZE, frame_items, pack_frame, unpack_frame
 
     shard = 3
     ids = [shard * SHARD_SIZE + o for o in (0, 5, 4095)]
@@ -82,7 +82,7 @@ def test_frame_round_trip_stores_offsets_inside_the_shard():
     offsets, values = unpack_frame(blob)
     assert list(offsets) == [0, 5, 4095]
     assert values[0] == 1.0
-    items = list(_frame_items(shard, blob))
+    items = list(frame_items(shard, blob))
     assert [sid for sid, _ in items] == ids
     assert math.isnan(items[1][1]) and items[2][1] == 2.5
     assert [list(part) for part in unpack_frame(b"")] == [[], []]

@@ -1,11 +1,13 @@
 """The metric history store against the database (SQLite or DATABASE_URL; no Kafka):
 record/read round trips, resolution switching, pruning and rollups, gaps, isolation
-between clusters and cascade delete."""
+between clusters and cascade delete. Polls are compacted the way the compact_history
+task does it in production: series_compact every 6 polls (30 s at 5 s a poll)."""
 
 import pytest
 
 from clusters.models import Cluster
 from monitoring import series as store
+from monitoring import series_window
 from monitoring.models import Series, SeriesBlock, SeriesChunk, SeriesFrame
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +20,10 @@ MSG = "topic.messages_per_s"
 def _fresh_cache():
     # Rolled-back test transactions can reuse ids; start every test without the per-process cache.
     store._states.clear()
+    series_window._windows.clear()
     yield
     store._states.clear()
+    series_window._windows.clear()
 
 
 @pytest.fixture
@@ -32,7 +36,7 @@ def other():
     return Cluster.objects.create(name="b", bootstrap_servers="h:9092")
 
 
-def record_polls(cluster, start, count, step=5.0, value=lambda i, key: float(i), keys=("orders",)):
+def record_polls(cluster, start, count, step=5.0, value=lambda i, key: float(i), keys=("orders",), compact_every=6):
     for i in range(count):
         at = start + i * step
         store.series_record(
@@ -41,6 +45,8 @@ def record_polls(cluster, start, count, step=5.0, value=lambda i, key: float(i),
             values={(MSG, key): value(i, key) for key in keys},
             units={MSG: "msg/s"},
         )
+        if compact_every and (i + 1) % compact_every == 0:
+            store.series_compact(cluster_id=cluster.pk)
 
 
 def values(data):
@@ -191,14 +197,14 @@ def test_clusters_do_not_leak_into_each_other(cluster, other):
 
 
 def test_cascade_delete_with_the_cluster(cluster, other):
-    record_polls(cluster, T0, 70)
-    record_polls(other, T0, 70)
+    record_polls(cluster, T0, 80)
+    record_polls(other, T0, 80)
     cluster.delete()
     assert not Series.objects.filter(cluster_id=cluster.pk).exists()
     assert not SeriesBlock.objects.filter(cluster_id=cluster.pk).exists()
     assert not SeriesFrame.objects.filter(cluster_id=cluster.pk).exists()
     assert SeriesChunk.objects.filter(series__cluster=other).count() == 1
-    assert len(store.series_read(cluster_id=other.pk, kind=MSG, key="orders", since=T0).points) == 70
+    assert len(store.series_read(cluster_id=other.pk, kind=MSG, key="orders", since=T0).points) == 80
 
 
 def test_out_of_order_poll_is_skipped(cluster):
