@@ -57,6 +57,10 @@
   }
 
   async function load(chart) {
+    // Points pushed while the history loads are kept and applied after it (the
+    // re-fetch may or may not hold them; extend() skips what is already there).
+    chart.loaded = false;
+    chart.pending = chart.pending || [];
     const byKind = {};
     chart.config.traces.forEach((t) => (byKind[t.kind] = byKind[t.kind] || []).push(t.key));
     const series = {};
@@ -80,6 +84,8 @@
     const traces = chart.config.traces.map((t) => traceFor(chart, t, (series[t.kind] || {})[t.key] || []));
     await Plotly.react(chart.el, traces, layoutFor(chart), { displaylogo: false, responsive: true });
     chart.loaded = true;
+    const pending = chart.pending.splice(0);
+    pending.forEach((data) => extendChart(chart, data));
     chart.el.dataset.loads = String(parseInt(chart.el.dataset.loads || "0", 10) + 1);
     showEmpty(chart);
   }
@@ -92,26 +98,34 @@
   // Apply one pushed event to every chart of its cluster that shows one of its series.
   function extend(data) {
     if (!data || !data.series) return;
-    const at = data.at * 1000;
     charts.forEach((chart) => {
-      if (!chart.loaded || chart.config.cluster !== data.cluster) return;
-      const xs = [];
-      const ys = [];
-      const idx = [];
-      chart.config.traces.forEach((t, i) => {
-        const values = data.series[t.kind];
-        if (!values || !(t.key in values)) return;
-        if (lastX(chart.el.data[i]) >= at) return; // already there from a re-fetch
-        xs.push([new Date(at)]);
-        ys.push([values[t.key]]);
-        idx.push(i);
-      });
-      if (!idx.length) return;
-      Plotly.extendTraces(chart.el, { x: xs, y: ys }, idx, 20000);
-      const now = Date.now();
-      Plotly.relayout(chart.el, { "xaxis.range": [now - RANGES[range] * 1000, now] });
-      showEmpty(chart);
+      if (chart.config.cluster !== data.cluster) return;
+      if (!chart.loaded) {
+        if (chart.pending && chart.pending.length < 100) chart.pending.push(data);
+        return;
+      }
+      extendChart(chart, data);
     });
+  }
+
+  function extendChart(chart, data) {
+    const at = data.at * 1000;
+    const xs = [];
+    const ys = [];
+    const idx = [];
+    chart.config.traces.forEach((t, i) => {
+      const values = data.series[t.kind];
+      if (!values || !(t.key in values)) return;
+      if (lastX(chart.el.data[i]) >= at) return; // already there from a re-fetch
+      xs.push([new Date(at)]);
+      ys.push([values[t.key]]);
+      idx.push(i);
+    });
+    if (!idx.length) return;
+    Plotly.extendTraces(chart.el, { x: xs, y: ys }, idx, 20000);
+    const now = Date.now();
+    Plotly.relayout(chart.el, { "xaxis.range": [now - RANGES[range] * 1000, now] });
+    showEmpty(chart);
   }
 
   function markStale(status) {
