@@ -4,42 +4,17 @@ second, and the card's lag chart and total lag follow new messages without a rel
 
 import os
 import time
-import uuid
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka import KafkaProducer
 from playwright.sync_api import expect
 
 from boards import services
 from consumer_groups.models import GroupMeta
+from tests.integration.kafka_setup import caught_up_group
 from tests.integration.ui.test_browser import browser  # noqa: F401 (the module-scoped fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _group_caught_up(bootstrap: str) -> tuple[str, str]:
-    topic = f"board-live-{uuid.uuid4().hex[:8]}"
-    group = f"board-live-reader-{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        admin.create_topics([NewTopic(topic, 1, 1)])
-    finally:
-        admin.close()
-    producer = KafkaProducer(bootstrap_servers=bootstrap)
-    for i in range(5):
-        producer.send(topic, f"m{i}".encode())
-    producer.flush()
-    producer.close()
-    consumer = KafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    read, deadline = 0, time.monotonic() + 30
-    while read < 5 and time.monotonic() < deadline:
-        read += sum(len(v) for v in consumer.poll(timeout_ms=500).values())
-    consumer.commit()
-    consumer.close()
-    return topic, group
 
 
 def _lag_points(page, chart: str) -> list:
@@ -62,7 +37,7 @@ def test_board_lag_chart_gains_points_without_reload(
     local_cluster.poll_interval_s = 1
     local_cluster.save()
     bootstrap = stack_env["KAFKA_BOOTSTRAP"]
-    topic, group = _group_caught_up(bootstrap)
+    topic, group = caught_up_group(bootstrap, "board-live")
 
     # Pin the group once the worker's poll has put it in the snapshot.
     deadline = time.monotonic() + 60

@@ -3,38 +3,15 @@ served by Daphne, a real Celery worker and beat poll the real broker every secon
 the lag chart gains points (read from Plotly's own data in the page) without a reload."""
 
 import time
-import uuid
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka import KafkaProducer
 from playwright.sync_api import expect
 
+from tests.integration.kafka_setup import caught_up_group
 from tests.integration.ui.test_browser import browser  # noqa: F401 (the module-scoped fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _group_with_lag(bootstrap: str) -> tuple[str, str]:
-    topic = f"chart-{uuid.uuid4().hex[:8]}"
-    group = f"chart-reader-{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    admin.create_topics([NewTopic(topic, 1, 1)])
-    admin.close()
-    producer = KafkaProducer(bootstrap_servers=bootstrap)
-    for i in range(5):
-        producer.send(topic, f"m{i}".encode())
-    producer.flush()
-    producer.close()
-    consumer = KafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    read, deadline = 0, time.monotonic() + 30
-    while read < 5 and time.monotonic() < deadline:
-        read += sum(len(v) for v in consumer.poll(timeout_ms=500).values())
-    consumer.commit()
-    consumer.close()
-    return topic, group
 
 
 def _login(page, base: str) -> None:
@@ -66,7 +43,7 @@ def test_group_lag_chart_gains_points_without_reload(
 ):
     local_cluster.poll_interval_s = 1
     local_cluster.save()
-    topic, group = _group_with_lag(stack_env["KAFKA_BOOTSTRAP"])
+    topic, group = caught_up_group(stack_env["KAFKA_BOOTSTRAP"], "chart")
     page = browser.new_page()
     _login(page, asgi_server)
 

@@ -17,20 +17,6 @@ T0 = 1_699_999_200.0
 MSG = "topic.messages_per_s"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    store._states.clear()
-    series_window._windows.clear()
-    yield
-    store._states.clear()
-    series_window._windows.clear()
-
-
-@pytest.fixture
-def cluster():
-    return Cluster.objects.create(name="a", bootstrap_servers="h:9092")
-
-
 def poll_value(i, key):
     """'busy' changes every poll, 'flat' never, 'gappy' misses every 7th poll."""
     if key == "busy":

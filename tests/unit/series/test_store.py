@@ -7,28 +7,12 @@ import pytest
 
 from clusters.models import Cluster
 from monitoring import series as store
-from monitoring import series_window
 from monitoring.models import Series, SeriesBlock, SeriesChunk, SeriesFrame
 
 pytestmark = pytest.mark.django_db
 
 T0 = 1_699_999_200.0  # on a whole hour
 MSG = "topic.messages_per_s"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Rolled-back test transactions can reuse ids; start every test without the per-process cache.
-    store._states.clear()
-    series_window._windows.clear()
-    yield
-    store._states.clear()
-    series_window._windows.clear()
-
-
-@pytest.fixture
-def cluster():
-    return Cluster.objects.create(name="a", bootstrap_servers="h:9092")
 
 
 @pytest.fixture

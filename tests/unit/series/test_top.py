@@ -6,7 +6,6 @@ import random
 
 import pytest
 
-from clusters.models import Cluster
 from monitoring import series as store
 from monitoring import series_window
 from monitoring.models import Series
@@ -16,20 +15,6 @@ pytestmark = pytest.mark.django_db
 T0 = 1_699_999_200.0
 MSG = "topic.messages_per_s"
 LAG = "group.lag"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    store._states.clear()
-    series_window._windows.clear()
-    yield
-    store._states.clear()
-    series_window._windows.clear()
-
-
-@pytest.fixture
-def cluster():
-    return Cluster.objects.create(name="a", bootstrap_servers="h:9092")
 
 
 def brute_top(cluster, kind, since, limit):
