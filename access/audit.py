@@ -52,7 +52,9 @@ def _record(
     error: str = "",
 ) -> AuditEvent:
     authenticated = user is not None and user.is_authenticated
+    token = getattr(user, "signalbox_token", None)  # set by BearerTokenAuthentication
     return AuditEvent.objects.create(
+        token_name=f"{token.name} ({token.prefix})"[:130] if token is not None else "",
         user_id=user.pk if authenticated and user is not None else None,
         actor=(user.get_username() if authenticated and user is not None else "anonymous"),
         source_ip=current_client_ip() or None,
