@@ -43,7 +43,11 @@ def stack_env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def sasl_env() -> dict[str, str]:
-    """A second broker with a SASL/SCRAM-SHA-512 listener and the StandardAuthorizer."""
+    """A second broker with a SASL/SCRAM-SHA-512 listener and the StandardAuthorizer: from the
+    environment when KAFKA_SASL_BOOTSTRAP is set (a stack started with --sasl), otherwise started here."""
+    if os.environ.get("KAFKA_SASL_BOOTSTRAP"):
+        yield {k: v for k, v in os.environ.items() if k.startswith("KAFKA_")}
+        return
     stack = Stack(name="pytest-sasl", root=ROOT)
     env = stack.up(kafka=True, sasl=True, redis=False)
     try:
