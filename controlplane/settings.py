@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "consumer_groups",
     "monitoring",
     "boards",
+    "acls",
+    "scram",
 ]
 
 MIDDLEWARE = [

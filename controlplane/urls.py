@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -17,8 +16,7 @@ router.register("clusters", ClusterViewSet, basename="cluster")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="clusters:list", permanent=False)),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("access.urls_login")),
     path("clusters/", include("clusters.urls")),
     path("clusters/<int:cluster_id>/topics/", include("topics.urls")),
     path("clusters/<int:cluster_id>/groups/", include("consumer_groups.urls")),
@@ -26,6 +24,17 @@ urlpatterns = [
     path("api/v1/clusters/<int:cluster_id>/", include("topics.api_urls")),
     path("api/v1/clusters/<int:cluster_id>/", include("consumer_groups.api_urls")),
     path("api/v1/clusters/<int:cluster_id>/", include("monitoring.api_urls")),
+    path("clusters/<int:cluster_id>/acls/", include("acls.urls")),
+    path("api/v1/clusters/<int:cluster_id>/", include("acls.api_urls")),
+    path("clusters/<int:cluster_id>/scram-users/", include("scram.urls")),
+    path("api/v1/clusters/<int:cluster_id>/", include("scram.api_urls")),
+    path("clusters/<int:cluster_id>/access/", include("access.urls_cluster_roles")),
+    path("access/", include("access.urls_roles")),
+    path("api/v1/", include("access.api_urls_roles")),
+    path("account/tokens/", include("access.urls_tokens")),
+    path("api/v1/tokens/", include("access.api_urls_tokens")),
+    path("audit/", include("access.urls_audit")),
+    path("api/v1/audit/", include("access.api_urls_audit")),
     path("boards/", include("boards.urls")),
     path("api/v1/boards/", include("boards.api_urls")),
     path("api/v1/", include(router.urls)),
