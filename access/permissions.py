@@ -136,6 +136,12 @@ class Access:
                     best = role
         return best
 
+    def best_role(self) -> Role | None:
+        """The highest role held on the cluster or on any topic pattern (for forms opened before
+        the topic is named, e.g. create)."""
+        roles = [r for r in (self.cluster_role, *(g[1] for g in self.topic_grants)) if r is not None]
+        return max(roles, key=lambda r: ROLE_RANK[r]) if roles else None
+
     def reads_messages(self, topic: str | None) -> bool:
         if self.cluster_reads_messages:
             return True
@@ -188,7 +194,9 @@ def token_of(user: AnyUser) -> ApiToken | None:
     return token if isinstance(token, ApiToken) else None
 
 
-def _denial(*, user: AnyUser, cluster: Cluster | None, action: Action, topic: str | None) -> str | None:
+def _denial(
+    *, user: AnyUser, cluster: Cluster | None, action: Action, topic: str | None, any_topic: bool = False
+) -> str | None:
     """Why the user may not act, or None when allowed."""
     if not _is_active(user):
         return "you are not logged in"
@@ -206,6 +214,8 @@ def _denial(*, user: AnyUser, cluster: Cluster | None, action: Action, topic: st
     access = access_on(user=user, cluster=cluster)
     scoped_topic = topic if action in TOPIC_SCOPED else None
     role = access.role_for(scoped_topic)
+    if any_topic and action in TOPIC_SCOPED:
+        role = access.best_role()
     if role is None:
         return f"you have no role on cluster '{cluster.name}'"
     needed = MIN_ROLE[action]
@@ -218,13 +228,18 @@ def _denial(*, user: AnyUser, cluster: Cluster | None, action: Action, topic: st
     return None
 
 
-def has_permission(*, user: AnyUser, cluster: Cluster | None, action: Action, topic: str | None = None) -> bool:
-    return _denial(user=user, cluster=cluster, action=action, topic=topic) is None
+def has_permission(
+    *, user: AnyUser, cluster: Cluster | None, action: Action, topic: str | None = None, any_topic: bool = False
+) -> bool:
+    """Whether the user may act (on `topic`, or with `any_topic` on at least some topic)."""
+    return _denial(user=user, cluster=cluster, action=action, topic=topic, any_topic=any_topic) is None
 
 
-def check_permission(*, user: AnyUser, cluster: Cluster | None, action: Action, topic: str | None = None) -> None:
+def check_permission(
+    *, user: AnyUser, cluster: Cluster | None, action: Action, topic: str | None = None, any_topic: bool = False
+) -> None:
     """Raise PermissionDenied (and record the denied attempt) unless the user may act."""
-    reason = _denial(user=user, cluster=cluster, action=action, topic=topic)
+    reason = _denial(user=user, cluster=cluster, action=action, topic=topic, any_topic=any_topic)
     if reason is None:
         return
     target = topic or (cluster.name if cluster is not None else "")

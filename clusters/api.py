@@ -99,6 +99,7 @@ class ClusterViewSet(viewsets.GenericViewSet[Cluster]):
         return Response(ClusterSerializer(cluster).data)
 
     def create(self, request: Request) -> Response:
+        check_permission(user=request.user, cluster=None, action=Action.CLUSTER_MANAGE)
         serializer = ClusterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields, password = serializer.split()
@@ -144,10 +145,10 @@ class ClusterViewSet(viewsets.GenericViewSet[Cluster]):
     @action(detail=False, methods=["post"], url_path="test-connection")
     def test_connection_unsaved(self, request: Request) -> Response:
         """Test settings before saving them (same body as create)."""
+        check_permission(user=request.user, cluster=None, action=Action.CLUSTER_MANAGE)
         serializer = ClusterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields, password = serializer.split()
-        check_permission(user=request.user, cluster=None, action=Action.CLUSTER_MANAGE)
         candidate = services.cluster_build(fields=fields, password=password)
         report = services.cluster_connection_test(user=request.user, cluster=candidate)
         return Response(asdict(report))

@@ -21,10 +21,18 @@ def cluster_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cluster]
     return clusters_visible(user=user).select_related("status").order_by("name")
 
 
-def cluster_get(*, user: AbstractBaseUser | AnonymousUser, pk: int, action: Action = Action.CLUSTER_VIEW) -> Cluster:
-    """One cluster, 404 when the user may not see it, 403 when may see but not do `action`."""
+def cluster_get(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    pk: int,
+    action: Action = Action.CLUSTER_VIEW,
+    topic: str | None = None,
+    any_topic: bool = False,
+) -> Cluster:
+    """One cluster, 404 when the user may not see it, 403 when may see but not do `action`
+    (on `topic`, for topic-scoped actions)."""
     cluster = get_object_or_404(cluster_list(user=user), pk=pk)
-    check_permission(user=user, cluster=cluster, action=action)
+    check_permission(user=user, cluster=cluster, action=action, topic=topic, any_topic=any_topic)
     return cluster
 
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from access.permissions import Action, check_permission, has_permission
+from access.permissions import Action, check_permission, has_permission, role_on
 from clusters import gateway, selectors, services
 from clusters.forms import ClusterForm
 from clusters.models import Cluster
@@ -40,6 +40,13 @@ def cluster_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cluster": cluster,
             "status": getattr(cluster, "status", None),
             "can_manage": has_permission(user=request.user, cluster=cluster, action=Action.CLUSTER_MANAGE),
+            "can": {
+                "acls": has_permission(user=request.user, cluster=cluster, action=Action.ACL_VIEW),
+                "scram": has_permission(user=request.user, cluster=cluster, action=Action.SCRAM_VIEW),
+                "audit": has_permission(user=request.user, cluster=cluster, action=Action.AUDIT_VIEW),
+                "roles": has_permission(user=request.user, cluster=cluster, action=Action.ROLE_MANAGE),
+            },
+            "role": role_on(user=request.user, cluster=cluster),
             "charts": cluster_charts(cluster),
             "dashboard": dashboard(cluster=cluster),
         },

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.permissions import Action
 from clusters import selectors as cluster_selectors
 from clusters.gateway import KafkaGroupActive
 from consumer_groups import services
@@ -172,7 +173,10 @@ class GroupOffsetsResetApi(_GroupChangeApi):
         "Changes are audited with before/after offsets; previews are not.",
     )
     def post(self, request: Request, cluster_id: int, group_id: str) -> Response:
-        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
+        # The permission first: a refused caller gets 403 whatever the body holds.
+        cluster = cluster_selectors.cluster_get(
+            user=request.user, pk=cluster_id, action=Action.GROUP_OFFSETS_RESET, any_topic=True
+        )
         data = OffsetResetSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         plan = services.group_offsets_reset(
@@ -191,7 +195,7 @@ class GroupDeleteApi(_GroupChangeApi):
         responses={204: None, 409: ConflictResponse},
     )
     def post(self, request: Request, cluster_id: int, group_id: str) -> Response:
-        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
+        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id, action=Action.GROUP_DELETE)
         data = GroupDeleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.group_delete(
@@ -208,7 +212,7 @@ class GroupDeleteApi(_GroupChangeApi):
         responses={204: None, 409: ConflictResponse},
     )
     def delete(self, request: Request, cluster_id: int, group_id: str) -> Response:
-        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
+        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id, action=Action.GROUP_DELETE)
         body = request.data if isinstance(request.data, dict) else {}
         confirm = str(request.query_params.get("confirm") or body.get("confirm") or "")
         services.group_delete(user=request.user, cluster=cluster, group_id=group_id, confirm=confirm)
@@ -225,7 +229,7 @@ class GroupOffsetsDeleteApi(_GroupChangeApi):
         description="Refused with 409 while a member of the group reads the topic.",
     )
     def post(self, request: Request, cluster_id: int, group_id: str) -> Response:
-        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
+        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id, action=Action.GROUP_DELETE)
         data = GroupOffsetsDeleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.group_offsets_delete(

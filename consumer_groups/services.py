@@ -448,7 +448,11 @@ def group_offsets_reset(
     `dry_run` only the plan (old -> new per partition, with notes) is returned and
     nothing changes. Raises ValidationError by field, KafkaNotFound for an unknown
     group, KafkaGroupActive (naming the members) while the group has members."""
-    check_permission(user=user, cluster=cluster, action=Action.GROUP_OFFSETS_RESET)
+    # A grant limited to topic patterns may reset only the partitions of matching topics.
+    named_topic = str(topic) if isinstance(topic, str) and topic else None
+    check_permission(
+        user=user, cluster=cluster, action=Action.GROUP_OFFSETS_RESET, topic=named_topic, any_topic=not named_topic
+    )
     request = reset_request_clean(
         scope=scope,
         strategy=strategy,
@@ -467,6 +471,8 @@ def group_offsets_reset(
         timestamp_ms=request.timestamp_ms,
     )
     plan = reset_plan(group_id=group_id, request=request, positions=positions, dry_run=dry_run)
+    for plan_topic in sorted({r.topic for r in plan.rows if r.after is not None}):
+        check_permission(user=user, cluster=cluster, action=Action.GROUP_OFFSETS_RESET, topic=plan_topic)
     if dry_run:
         return plan
     commits = plan.commits()

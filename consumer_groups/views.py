@@ -70,7 +70,9 @@ def group_detail(request: HttpRequest, cluster_id: int, group_id: str) -> HttpRe
             "seconds_method": lag.LAG_SECONDS_METHOD,
             "as_of": age.as_of,
             "stale": age.stale,
-            "can_reset": has_permission(user=request.user, cluster=cluster, action=Action.GROUP_OFFSETS_RESET),
+            "can_reset": has_permission(
+                user=request.user, cluster=cluster, action=Action.GROUP_OFFSETS_RESET, any_topic=True
+            ),
             "can_delete": has_permission(user=request.user, cluster=cluster, action=Action.GROUP_DELETE),
             "charts": group_charts(cluster, group.group_id, list(topics)),
             "subscribe": json.dumps({"cluster": cluster.pk, "group": group.group_id}),

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.permissions import Action
 from clusters import selectors as cluster_selectors
 from topics import ops_selectors, services
 
@@ -194,7 +195,9 @@ class TopicCreateApi(APIView):
         responses={201: CreateResponse, 200: CreateResponse},
     )
     def post(self, request: Request, cluster_id: int) -> Response:
-        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
+        cluster = cluster_selectors.cluster_get(
+            user=request.user, pk=cluster_id, action=Action.TOPIC_CREATE, any_topic=True
+        )
         data = TopicCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.topic_create(user=request.user, cluster=cluster, **data.validated_data)
@@ -228,7 +231,9 @@ class TopicDetailApi(APIView):
         responses={204: None},
     )
     def delete(self, request: Request, cluster_id: int, name: str) -> Response:
-        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
+        cluster = cluster_selectors.cluster_get(
+            user=request.user, pk=cluster_id, action=Action.TOPIC_DELETE, topic=name
+        )
         body = request.data if isinstance(request.data, dict) else {}
         confirm = str(request.query_params.get("confirm") or body.get("confirm") or "")
         services.topic_delete(user=request.user, cluster=cluster, name=name, confirm=confirm)
@@ -248,7 +253,7 @@ class TopicConfigsApi(APIView):
         operation_id="topics_configs_update", request=ConfigsUpdateSerializer, responses={200: ConfigChangeResponse}
     )
     def patch(self, request: Request, cluster_id: int, name: str) -> Response:
-        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
+        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id, action=Action.TOPIC_EDIT, topic=name)
         data = ConfigsUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.topic_configs_update(
@@ -268,7 +273,7 @@ class TopicPartitionsApi(APIView):
         operation_id="topics_partitions_add", request=PartitionsAddSerializer, responses={200: PartitionsResponse}
     )
     def post(self, request: Request, cluster_id: int, name: str) -> Response:
-        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
+        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id, action=Action.TOPIC_EDIT, topic=name)
         data = PartitionsAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.topic_partitions_add(user=request.user, cluster=cluster, name=name, **data.validated_data)
@@ -282,7 +287,9 @@ class TopicRecordsDeleteApi(APIView):
         operation_id="topics_records_delete", request=RecordsDeleteSerializer, responses={200: RecordsResponse}
     )
     def post(self, request: Request, cluster_id: int, name: str) -> Response:
-        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
+        cluster = cluster_selectors.cluster_get(
+            user=request.user, pk=cluster_id, action=Action.RECORDS_DELETE, topic=name
+        )
         data = RecordsDeleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.topic_records_delete(

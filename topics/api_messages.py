@@ -149,7 +149,7 @@ def produced_as_dict(produced: ProducedRecord) -> dict[str, Any]:
 
 
 def _browse(request: Request, cluster_id: int, name: str) -> messages.BrowseResult:
-    cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id, action=Action.MESSAGE_READ)
+    cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id, action=Action.MESSAGE_READ, topic=name)
     query = messages.BrowseQuery.from_params(request.query_params)
     return messages.message_browse(user=request.user, cluster=cluster, topic=name, query=query)
 
@@ -170,7 +170,9 @@ class MessageListApi(APIView):
     )
     def post(self, request: Request, cluster_id: int, name: str) -> Response:
         """Produce one message and answer with the partition and offset it landed on."""
-        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id, action=Action.MESSAGE_PRODUCE)
+        cluster = cluster_selectors.cluster_get(
+            user=request.user, pk=cluster_id, action=Action.MESSAGE_PRODUCE, topic=name
+        )
         if not isinstance(request.data, Mapping):
             raise ValidationError({"non_field_errors": "Send a JSON object."})
         message = messages.ProduceInput.parse(request.data)
@@ -205,7 +207,9 @@ class MessageDetailApi(APIView):
         responses={200: MessageSerializer},
     )
     def get(self, request: Request, cluster_id: int, name: str, partition: int, offset: int) -> Response:
-        cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id, action=Action.MESSAGE_READ)
+        cluster = cluster_selectors.cluster_get(
+            user=request.user, pk=cluster_id, action=Action.MESSAGE_READ, topic=name
+        )
         found = messages.message_get(
             user=request.user,
             cluster=cluster,

@@ -337,7 +337,7 @@ class BrowseResult:
 def message_browse(*, user: User, cluster: Cluster, topic: str, query: BrowseQuery) -> BrowseResult:
     """Read messages of `topic` with a bounded scan (query.max_scan messages, query.max_seconds)
     and keep those matching the filters. Pass the result's cursor back to continue."""
-    check_permission(user=user, cluster=cluster, action=Action.MESSAGE_READ)
+    check_permission(user=user, cluster=cluster, action=Action.MESSAGE_READ, topic=topic)
     scan = gateway.messages_scan(
         cluster.connection(),
         topic,
@@ -470,7 +470,7 @@ class ProduceInput:
 def message_produce(*, user: User, cluster: Cluster, topic: str, message: ProduceInput) -> gateway.ProducedRecord:
     """Produce one message to `topic` and return where it landed (partition, offset).
     The audit trail records sizes and header names, never the payload."""
-    check_permission(user=user, cluster=cluster, action=Action.MESSAGE_PRODUCE)
+    check_permission(user=user, cluster=cluster, action=Action.MESSAGE_PRODUCE, topic=topic)
     summary = {
         "key_bytes": None if message.key is None else len(message.key),
         "value_bytes": None if message.value is None else len(message.value),

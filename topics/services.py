@@ -132,7 +132,7 @@ def topic_create(
     """Create a topic; with `dry_run` the broker only validates it (create_topics
     validate_only) and nothing is created. Raises ValidationError naming the field
     for bad input and KafkaRejected (with the broker's message) when it refuses."""
-    check_permission(user=user, cluster=cluster, action=Action.TOPIC_CREATE)
+    check_permission(user=user, cluster=cluster, action=Action.TOPIC_CREATE, topic=str(name or "").strip() or None)
     errors: dict[str, str] = {}
     name = str(name or "").strip()
     try:
@@ -178,7 +178,7 @@ def topic_configs_update(
 ) -> ConfigChangeResult:
     """Change some configs of a topic (IncrementalAlterConfigs): a value sets an
     override, None removes it. With `dry_run` the broker only validates the change."""
-    check_permission(user=user, cluster=cluster, action=Action.TOPIC_EDIT)
+    check_permission(user=user, cluster=cluster, action=Action.TOPIC_EDIT, topic=name)
     errors: dict[str, str] = {}
     cleaned = _configs_clean(changes, errors, allow_reset=True)
     if not errors and not cleaned:
@@ -220,7 +220,7 @@ def topic_partitions_add(
     """Raise a topic's partition count to `partitions` (Kafka cannot lower it). Records
     with a key may land on a different partition afterwards. With `dry_run` the
     controller only validates it."""
-    check_permission(user=user, cluster=cluster, action=Action.TOPIC_EDIT)
+    check_permission(user=user, cluster=cluster, action=Action.TOPIC_EDIT, topic=name)
     errors: dict[str, str] = {}
     total = _positive_int(partitions, "partitions", errors, MAX_PARTITIONS)
     if errors:
@@ -252,7 +252,7 @@ def topic_records_delete(
     """Delete the records below an offset in some partitions, or with `purge` every
     record of the topic (each partition up to its latest offset, the high watermark).
     Offsets are checked against the live earliest and latest offsets first."""
-    check_permission(user=user, cluster=cluster, action=Action.RECORDS_DELETE)
+    check_permission(user=user, cluster=cluster, action=Action.RECORDS_DELETE, topic=name)
     settings = cluster.connection()
     watermarks = gateway.topics.topic_offsets(settings, name)
     # A purge deletes up to the high watermark of every partition.
@@ -305,7 +305,7 @@ def _offsets_clean(offsets: Any, watermarks: dict[int, tuple[int, int]]) -> dict
 
 def topic_delete(*, user: User, cluster: Cluster, name: str, confirm: str) -> None:
     """Delete a topic and all its records; `confirm` must repeat the name exactly."""
-    check_permission(user=user, cluster=cluster, action=Action.TOPIC_DELETE)
+    check_permission(user=user, cluster=cluster, action=Action.TOPIC_DELETE, topic=name)
     if confirm != name:
         raise ValidationError({"confirm": f"Type the topic name '{name}' exactly to confirm."})
     settings = cluster.connection()

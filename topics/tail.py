@@ -38,13 +38,13 @@ TAIL_PARAMS = ("key", "key_match", "value", "value_match", "header", "header_val
 
 
 @database_sync_to_async
-def _authorize(user: Any, cluster_id: int) -> ConnectionSettings | int:
+def _authorize(user: Any, cluster_id: int, topic: str) -> ConnectionSettings | int:
     """The cluster's connection settings, or the close code that refuses the socket."""
     cluster = clusters_visible(user=user).filter(pk=cluster_id).first()
     if cluster is None:
         return 4404
     try:
-        check_permission(user=user, cluster=cluster, action=Action.MESSAGE_READ)
+        check_permission(user=user, cluster=cluster, action=Action.MESSAGE_READ, topic=topic)
     except PermissionDenied:
         return 4403
     return cluster.connection()
@@ -66,7 +66,7 @@ class TailConsumer(AsyncJsonWebsocketConsumer):
         except ValidationError:
             await self.close(code=4400)
             return
-        authorized = await _authorize(user, int(kwargs["cluster_id"]))
+        authorized = await _authorize(user, int(kwargs["cluster_id"]), self.topic)
         if isinstance(authorized, int):
             await self.close(code=authorized)
             return

@@ -36,7 +36,7 @@ def topic_list(request: HttpRequest, cluster_id: int) -> HttpResponse:
         "page": page,
         "columns": COLUMNS,
         "error": error,
-        "can_create": has_permission(user=request.user, cluster=cluster, action=Action.TOPIC_CREATE),
+        "can_create": has_permission(user=request.user, cluster=cluster, action=Action.TOPIC_CREATE, any_topic=True),
         "prev_offset": max(0, query.offset - query.limit),
         "next_offset": query.offset + query.limit if query.offset + query.limit < page.total else None,
         "last_row": min(query.offset + query.limit, page.total),

@@ -26,9 +26,10 @@ from topics.forms import (
 )
 
 
-def _cluster(request: HttpRequest, cluster_id: int, action: Action) -> Cluster:
+def _cluster(request: HttpRequest, cluster_id: int, action: Action, name: str | None = None) -> Cluster:
     cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id)
-    check_permission(user=request.user, cluster=cluster, action=action)
+    # Creating: the name is not known yet, so a grant on some topic pattern is enough to open the form.
+    check_permission(user=request.user, cluster=cluster, action=action, topic=name, any_topic=name is None)
     return cluster
 
 
@@ -86,7 +87,7 @@ def topic_detail(request: HttpRequest, cluster_id: int, name: str) -> HttpRespon
     detail = ops_selectors.topic_detail(user=request.user, cluster=cluster, name=name)
 
     def can(action: Action) -> bool:
-        return has_permission(user=request.user, cluster=cluster, action=action)
+        return has_permission(user=request.user, cluster=cluster, action=action, topic=name)
 
     return render(
         request,
@@ -95,6 +96,8 @@ def topic_detail(request: HttpRequest, cluster_id: int, name: str) -> HttpRespon
             "cluster": cluster,
             "detail": detail,
             "topic": detail.live,
+            "can_read_messages": can(Action.MESSAGE_READ),
+            "can_produce": can(Action.MESSAGE_PRODUCE),
             "can_edit": can(Action.TOPIC_EDIT),
             "can_delete": can(Action.TOPIC_DELETE),
             "can_delete_records": can(Action.RECORDS_DELETE),
@@ -107,7 +110,7 @@ def topic_detail(request: HttpRequest, cluster_id: int, name: str) -> HttpRespon
 @login_required
 @require_http_methods(["GET", "POST"])
 def topic_configs(request: HttpRequest, cluster_id: int, name: str) -> HttpResponse:
-    cluster = _cluster(request, cluster_id, Action.TOPIC_EDIT)
+    cluster = _cluster(request, cluster_id, Action.TOPIC_EDIT, name)
     current = ops_selectors.topic_configs_get(user=request.user, cluster=cluster, name=name)
     preview = request.POST.get("action") == "preview"
     context: dict[str, object] = {"cluster": cluster, "name": name, "configs": current, "posted": request.POST}
@@ -141,7 +144,7 @@ def topic_configs(request: HttpRequest, cluster_id: int, name: str) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def topic_partitions(request: HttpRequest, cluster_id: int, name: str) -> HttpResponse:
-    cluster = _cluster(request, cluster_id, Action.TOPIC_EDIT)
+    cluster = _cluster(request, cluster_id, Action.TOPIC_EDIT, name)
     current = len(ops_selectors.topic_offsets_get(user=request.user, cluster=cluster, name=name))
     form = PartitionsForm(request.POST or None, initial={"partitions": current + 1})
     dry_run = request.POST.get("action") == "dry_run"
@@ -175,7 +178,7 @@ def topic_partitions(request: HttpRequest, cluster_id: int, name: str) -> HttpRe
 @login_required
 @require_http_methods(["GET", "POST"])
 def topic_records(request: HttpRequest, cluster_id: int, name: str) -> HttpResponse:
-    cluster = _cluster(request, cluster_id, Action.RECORDS_DELETE)
+    cluster = _cluster(request, cluster_id, Action.RECORDS_DELETE, name)
     watermarks = ops_selectors.topic_offsets_get(user=request.user, cluster=cluster, name=name)
     form = RecordsDeleteForm(request.POST or None, watermarks=watermarks)
     purge = request.POST.get("action") == "purge"
@@ -201,7 +204,7 @@ def topic_records(request: HttpRequest, cluster_id: int, name: str) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def topic_delete(request: HttpRequest, cluster_id: int, name: str) -> HttpResponse:
-    cluster = _cluster(request, cluster_id, Action.TOPIC_DELETE)
+    cluster = _cluster(request, cluster_id, Action.TOPIC_DELETE, name)
     form = DeleteTopicForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

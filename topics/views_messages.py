@@ -43,7 +43,7 @@ def _continue_params(params: QueryDict, cursor: str) -> str:
 
 @login_required
 def message_browse(request: HttpRequest, cluster_id: int, name: str) -> HttpResponse:
-    cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id, action=Action.MESSAGE_READ)
+    cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id, action=Action.MESSAGE_READ, topic=name)
     errors: dict[str, str] = {}
     result: messages.BrowseResult | None = None
     try:
@@ -69,7 +69,7 @@ def message_browse(request: HttpRequest, cluster_id: int, name: str) -> HttpResp
         "continue_query": _continue_params(request.GET, result.cursor) if result else "",
         "download_url": f"{api_download}?{request.GET.urlencode()}",
         "partitions": _partitions(cluster, name),
-        "can_produce": has_permission(user=request.user, cluster=cluster, action=Action.MESSAGE_PRODUCE),
+        "can_produce": has_permission(user=request.user, cluster=cluster, action=Action.MESSAGE_PRODUCE, topic=name),
         "tail_path": f"/ws/clusters/{cluster.pk}/topics/{name}/tail/",
         "decodings": messages.DECODINGS,
     }
@@ -80,7 +80,7 @@ def message_browse(request: HttpRequest, cluster_id: int, name: str) -> HttpResp
 @login_required
 @require_http_methods(["GET", "POST"])
 def message_produce(request: HttpRequest, cluster_id: int, name: str) -> HttpResponse:
-    cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id, action=Action.MESSAGE_PRODUCE)
+    cluster = cluster_selectors.cluster_get(user=request.user, pk=cluster_id, action=Action.MESSAGE_PRODUCE, topic=name)
     errors: dict[str, str] = {}
     produced = None
     if request.method == "POST":
