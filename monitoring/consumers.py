@@ -29,6 +29,9 @@ from topics.models import TopicMeta
 log = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS = 200
+# How often an open socket re-checks that its user still sees each subscribed cluster, so a
+# removed grant or a deactivated user stops receiving data without waiting for a reconnect.
+REAUTHORIZE_S = 30.0
 USAGE = 'Send {"action": "subscribe", "cluster": <id>} and optionally "topic": <name> or "group": <group id>.'
 
 
@@ -52,6 +55,17 @@ def _resolve(user: Any, cluster_id: int, topic: str | None, group: str | None) -
     return events.cluster_group(cluster_id)
 
 
+@database_sync_to_async
+def _clusters_still_visible(user_pk: int, cluster_ids: set[int]) -> set[int]:
+    """Which of these clusters the user (re-read from the database) may still see."""
+    from django.contrib.auth import get_user_model
+
+    fresh = get_user_model().objects.filter(pk=user_pk, is_active=True).first()
+    if fresh is None:
+        return set()
+    return set(clusters_visible(user=fresh).filter(pk__in=cluster_ids).values_list("pk", flat=True))
+
+
 def _watch(watches: dict[str, int]) -> None:
     """Mark these channel groups as watched for another WATCH_TTL_S."""
     expiry = time.time() + events.WATCH_TTL_S
@@ -69,14 +83,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.groups_joined: set[str] = set()
+        self.joined_cluster: dict[str, int] = {}  # every joined channel group -> its cluster id
         self.watches: dict[str, int] = {}  # topic/group channel group -> cluster id
         self.refresher: asyncio.Task[None] | None = None
+        self.reauthorizer: asyncio.Task[None] | None = None
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        refresher = getattr(self, "refresher", None)
-        if refresher is not None:
-            refresher.cancel()
+        for task in (getattr(self, "refresher", None), getattr(self, "reauthorizer", None)):
+            if task is not None:
+                task.cancel()
         for group in getattr(self, "groups_joined", set()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -86,6 +102,28 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             if self.watches:
                 with contextlib.suppress(redis.RedisError):  # retried on the next round
                     await sync_to_async(_watch, thread_sensitive=False)(dict(self.watches))
+
+    async def _reauthorize(self) -> None:
+        while True:
+            await asyncio.sleep(REAUTHORIZE_S)
+            clusters = set(self.joined_cluster.values())
+            if not clusters:
+                continue
+            try:
+                visible = await _clusters_still_visible(self.scope["user"].pk, clusters)
+            except Exception:  # a database hiccup: keep the subscriptions and ask again next round
+                log.warning("Could not re-check live subscriptions", exc_info=True)
+                continue
+            for group, cluster_id in list(self.joined_cluster.items()):
+                if cluster_id in visible:
+                    continue
+                self.joined_cluster.pop(group, None)
+                self.groups_joined.discard(group)
+                self.watches.pop(group, None)
+                await self.channel_layer.group_discard(group, self.channel_name)
+                await self.send_json(
+                    {"revoked": group, "cluster": cluster_id, "error": "You may no longer see this cluster."}
+                )
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or content.get("action") not in ("subscribe", "unsubscribe"):
@@ -112,6 +150,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if content["action"] == "unsubscribe":
             if group is not None and group in self.groups_joined:
                 self.groups_joined.discard(group)
+                self.joined_cluster.pop(group, None)
                 self.watches.pop(group, None)
                 await self.channel_layer.group_discard(group, self.channel_name)
             await self.send_json({"unsubscribed": group, **echo})
@@ -128,6 +167,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined.add(group)
+        self.joined_cluster[group] = cluster_id
+        if self.reauthorizer is None:
+            self.reauthorizer = asyncio.create_task(self._reauthorize())
         if topic is not None or group_id is not None:
             self.watches[group] = cluster_id
             try:
