@@ -46,7 +46,9 @@ def sasl_env() -> dict[str, str]:
     """A second broker with a SASL/SCRAM-SHA-512 listener and the StandardAuthorizer: from the
     environment when KAFKA_SASL_BOOTSTRAP is set (a stack started with --sasl), otherwise started here."""
     if os.environ.get("KAFKA_SASL_BOOTSTRAP"):
-        yield {k: v for k, v in os.environ.items() if k.startswith("KAFKA_")}
+        env = {k: v for k, v in os.environ.items() if k.startswith("KAFKA_SASL_")}
+        # A --sasl stack's only listener is the SASL one: KAFKA_BOOTSTRAP means it here too.
+        yield {**env, "KAFKA_BOOTSTRAP": env["KAFKA_SASL_BOOTSTRAP"]}
         return
     stack = Stack(name="pytest-sasl", root=ROOT)
     env = stack.up(kafka=True, sasl=True, redis=False)
