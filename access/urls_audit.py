@@ -1,4 +1,11 @@
-from django.urls import URLPattern
+"""Pages under /audit/."""
+
+from django.urls import path
+
+from access import views_audit
 
 app_name = "audit"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views_audit.audit_list, name="list"),
+    path("export.csv", views_audit.audit_export, name="export"),
+]

@@ -82,10 +82,11 @@ ConnectionReportSerializer = inline_serializer(
 
 
 class ClusterViewSet(viewsets.GenericViewSet[Cluster]):
-    """Clusters Signalbox manages. Reading needs a login; changes need the admin role."""
+    """Clusters Signalbox manages. Reading needs a role on the cluster; changes are superuser-only."""
 
     serializer_class = ClusterSerializer
     queryset = Cluster.objects.none()
+    lookup_value_regex = r"\d+"  # a non-numeric id is a 404 from the router, not a 500 from int()
 
     def get_queryset(self) -> Any:
         return selectors.cluster_list(user=self.request.user)

@@ -15,6 +15,12 @@ app.autodiscover_tasks()
 # One dispatcher tick fans out one poll per due cluster; each poll takes a per-cluster
 # Redis lock and carries `expires`, so an outage or a second beat never piles polls up.
 app.conf.beat_schedule = {
+    # Audit retention (AUDIT_RETENTION_DAYS): batched deletes, at most ~2 minutes per run.
+    "prune-audit-trail": {
+        "task": "access.tasks.prune_audit",
+        "schedule": 3600.0,
+        "options": {"expires": 3600},
+    },
     "dispatch-cluster-polls": {
         "task": "monitoring.tasks.dispatch_polls",
         "schedule": 1.0,

@@ -136,7 +136,7 @@ class AclsDeleted:
 
 
 def _where(settings: ConnectionSettings) -> str:
-    return f"cluster '{settings.name}' ({', '.join(settings.bootstrap_servers)})"
+    return f"Cluster '{settings.name}' ({', '.join(settings.bootstrap_servers)})"  # starts each message
 
 
 def no_authorizer(settings: ConnectionSettings) -> KafkaNoAuthorizer:
