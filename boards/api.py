@@ -147,6 +147,7 @@ class BoardApi(APIView):
     def patch(self, request: Request, token: str) -> Response:
         """Rename the board (owner only); the token stays the same."""
         board = selectors.board_get(user=request.user, token=token)
+        services.check_owner(user=request.user, board=board, action="board.rename")  # 403 before reading the body
         body = BoardNameSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.board_rename(user=request.user, board=board, name=body.validated_data["name"])
@@ -175,6 +176,7 @@ class BoardItemsApi(APIView):
     def post(self, request: Request, token: str) -> Response:
         """Pin a consumer group or topic of the stored snapshot (owner only)."""
         board = selectors.board_get(user=request.user, token=token)
+        services.check_owner(user=request.user, board=board, action="board.pin")
         body = ItemCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -199,6 +201,7 @@ class BoardItemMoveApi(APIView):
     def post(self, request: Request, token: str, item_id: int) -> Response:
         """Move one item a place up or down (owner only)."""
         board = selectors.board_get(user=request.user, token=token)
+        services.check_owner(user=request.user, board=board, action="board.move")
         body = ItemMoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.board_item_move(

@@ -41,7 +41,7 @@ def _require_login(user: User | None) -> int:
     return int(user.pk)
 
 
-def _check_owner(*, user: User, board: Board, action: str) -> None:
+def check_owner(*, user: User, board: Board, action: str) -> None:
     """Raise PermissionDenied (and record the attempt) unless `user` owns `board`."""
     _require_login(user)
     if board.owner_id == user.pk:
@@ -95,7 +95,7 @@ def board_create(*, user: User, name: str) -> Board:
 
 def board_rename(*, user: User, board: Board, name: str) -> Board:
     """Rename a board (owner only); its share link stays the same."""
-    _check_owner(user=user, board=board, action="board.rename")
+    check_owner(user=user, board=board, action="board.rename")
     clean = _clean_name(owner_id=board.owner_id, name=name, exclude_pk=board.pk)
     with audit(user=user, cluster=None, action="board.rename", target=clean, before={"name": board.name}) as event:
         board.name = clean
@@ -106,7 +106,7 @@ def board_rename(*, user: User, board: Board, name: str) -> Board:
 
 def board_delete(*, user: User, board: Board) -> None:
     """Delete a board and its pins (owner only); its share link stops working."""
-    _check_owner(user=user, board=board, action="board.delete")
+    check_owner(user=user, board=board, action="board.delete")
     with audit(user=user, cluster=None, action="board.delete", target=board.name, before=_board_dict(board)):
         board.delete()
 
@@ -154,7 +154,7 @@ def _validated_pin(*, user: User, board: Board, cluster_id: int, kind: str, name
 
 def board_item_add(*, user: User, board: Board, cluster_id: int, kind: str, name: str) -> BoardItem:
     """Pin a consumer group or topic of the stored snapshot to the end of a board (owner only)."""
-    _check_owner(user=user, board=board, action="board.pin")
+    check_owner(user=user, board=board, action="board.pin")
     with transaction.atomic():
         # Lock the board so two pins at once cannot pass the item limit together.
         Board.objects.select_for_update().filter(pk=board.pk).first()
@@ -192,7 +192,7 @@ def _item_of(board: Board, item_id: int) -> BoardItem:
 
 def board_item_remove(*, user: User, board: Board, item_id: int) -> None:
     """Unpin one item of a board (owner only)."""
-    _check_owner(user=user, board=board, action="board.unpin")
+    check_owner(user=user, board=board, action="board.unpin")
     item = _item_of(board, item_id)
     before = {"board": board.name, **_item_dict(item)}
     target = f"{board.name}: {item.kind} {item.name}"
@@ -203,7 +203,7 @@ def board_item_remove(*, user: User, board: Board, item_id: int) -> None:
 
 def board_item_move(*, user: User, board: Board, item_id: int, direction: str) -> BoardItem:
     """Move one item a place up or down (owner only); positions are renumbered 0..n-1."""
-    _check_owner(user=user, board=board, action="board.move")
+    check_owner(user=user, board=board, action="board.move")
     if direction not in DIRECTIONS:
         raise ValidationError({"direction": f"Unknown direction '{direction}'; use 'up' or 'down'."})
     item = _item_of(board, item_id)

@@ -56,6 +56,17 @@ class ClusterSerializer(serializers.ModelSerializer[Cluster]):
         # Uniqueness and the rest are checked once, by the model in the service.
         extra_kwargs: ClassVar[dict[str, dict[str, Any]]] = {"name": {"validators": []}}
 
+    def to_internal_value(self, data: Any) -> Any:
+        # Connection settings are typed fields only: a raw client property is refused, not dropped.
+        if isinstance(data, dict):
+            # Read-only fields (id, status, ...) are tolerated, so a GET body can be sent back as is.
+            unknown = sorted(str(k) for k in data if k not in self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {k: ["Unknown field: cluster connections take typed settings only."] for k in unknown}
+                )
+        return super().to_internal_value(data)
+
     def split(self) -> tuple[dict[str, Any], str | None]:
         data = dict(self.validated_data)
         password = data.pop("sasl_password", "") or None
