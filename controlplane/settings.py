@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above the session and CSRF middleware, so it sees (and secures) the cookies they set.
+    "controlplane.security.SecureCookiesOverHttpsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "controlplane.request_id.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,10 +136,33 @@ SECURE_COOKIES = env.bool("SECURE_COOKIES", default=False)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
+# Lax: cookies ride along on top-level navigation from other sites, never on their POSTs.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Whatever SECURE_COOKIES says, controlplane.security marks cookies Secure on HTTPS requests.
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Shared by every web process, so a guesser cannot spread attempts over them.
+    "login_throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "signalbox-login",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    },
+}
+# Login throttling (access.throttle): failed sign-ins within the window, per username and
+# per client address, before sign-ins are refused for the lockout. The address limit is
+# higher because an office behind one NAT address shares it.
+LOGIN_THROTTLE_CACHE = "login_throttle"
+LOGIN_THROTTLE_USER_FAILURES = env.int("LOGIN_THROTTLE_USER_FAILURES", default=5)
+LOGIN_THROTTLE_ADDRESS_FAILURES = env.int("LOGIN_THROTTLE_ADDRESS_FAILURES", default=20)
+LOGIN_THROTTLE_WINDOW_S = env.int("LOGIN_THROTTLE_WINDOW_S", default=15 * 60)
+LOGIN_THROTTLE_LOCKOUT_S = env.int("LOGIN_THROTTLE_LOCKOUT_S", default=15 * 60)
 
 CHANNEL_LAYERS = {
     "default": {
@@ -195,7 +220,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # key_format and value_format of a produced message share one set of choices.
-    "ENUM_NAME_OVERRIDES": {"PayloadFormatEnum": "topics.messages.PRODUCE_FORMATS"},
+    "ENUM_NAME_OVERRIDES": {
+        "PayloadFormatEnum": "topics.messages.PRODUCE_FORMATS",
+        "TokenScopeEnum": "access.models.ApiToken.Scope",
+    },
 }
 
 # Kafka client behaviour (clusters.gateway).
@@ -213,6 +241,8 @@ LAG_HISTORY_TTL_S = env.int("LAG_HISTORY_TTL_S", default=7 * 24 * 3600)
 # Metric history (monitoring.series): raw points kept this long, then 1-minute points.
 METRICS_RAW_RETENTION_S = env.int("METRICS_RAW_RETENTION_S", default=24 * 3600)
 METRICS_ROLLUP_RETENTION_S = env.int("METRICS_ROLLUP_RETENTION_S", default=7 * 24 * 3600)
+# Audit trail retention: access.tasks.prune_audit deletes older events (0 keeps them forever).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 if env.str("KAFKA_CLIENT_LOG_LEVEL", default="CRITICAL").upper() in ("DEBUG", "NOTSET"):
