@@ -59,6 +59,7 @@ class Action(enum.StrEnum):
     SCHEMA_VIEW = "schema.view"
     SCHEMA_EDIT = "schema.edit"  # register, compatibility, delete
     AUDIT_VIEW = "audit.view"  # the audit trail of one cluster
+    ROLE_VIEW = "role.view"  # list grants, users and teams: superusers only
     ROLE_MANAGE = "role.manage"  # grants, users and teams: superusers only
 
 
@@ -89,7 +90,7 @@ MIN_ROLE: dict[Action, Role] = {
     Action.AUDIT_VIEW: Role.ADMIN,
 }
 # Changing where Signalbox connects to is superuser-only (CVE-2024-32030: a hostile broker).
-SUPERUSER_ONLY = frozenset({Action.CLUSTER_MANAGE, Action.ROLE_MANAGE})
+SUPERUSER_ONLY = frozenset({Action.CLUSTER_MANAGE, Action.ROLE_MANAGE, Action.ROLE_VIEW})
 # Actions that read nothing but change nothing either are views; everything else is a change.
 VIEW_ACTIONS = frozenset(
     {
@@ -103,6 +104,7 @@ VIEW_ACTIONS = frozenset(
         Action.ACL_VIEW,
         Action.SCRAM_VIEW,
         Action.AUDIT_VIEW,
+        Action.ROLE_VIEW,
     }
 )
 # Actions that act on one topic: a grant limited to a topic glob counts for them when `topic` matches.

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
+from access.audit import audit_denied
 from access.permissions import Action, check_permission, clusters_visible
 from clusters.models import Cluster
 
@@ -31,7 +32,19 @@ def cluster_get(
 ) -> Cluster:
     """One cluster, 404 when the user may not see it, 403 when may see but not do `action`
     (on `topic`, for topic-scoped actions)."""
-    cluster = get_object_or_404(cluster_list(user=user), pk=pk)
+    cluster = cluster_list(user=user).filter(pk=pk).first()
+    if cluster is None:
+        hidden = Cluster.objects.filter(pk=pk).first() if user.is_authenticated else None
+        if hidden is not None:
+            # The caller learns nothing (404 as for a missing id), but the probe is on the record.
+            audit_denied(
+                user=user,
+                cluster=hidden,
+                action=str(action),
+                target=topic or hidden.name,
+                reason="no role on the cluster",
+            )
+        raise Http404("No such cluster, or you may not see it.")
     check_permission(user=user, cluster=cluster, action=action, topic=topic, any_topic=any_topic)
     return cluster
 

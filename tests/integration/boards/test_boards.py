@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from access.models import AuditEvent
 from boards.models import Board
 from monitoring.services import cluster_poll
+from tests.grants import grant
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +122,10 @@ def test_the_share_link_is_read_only_for_a_second_user(local_cluster, stack_env,
 
     page = Client()
     page.force_login(viewer)
+    # Without a grant on the cluster the link opens, but the pinned group stays hidden.
+    hidden = page.get(f"/boards/{token}/").content.decode()
+    assert "1 pinned item is hidden because you cannot see their cluster." in hidden and group not in hidden
+    grant(viewer, local_cluster, "viewer")
     shown = page.get(f"/boards/{token}/").content.decode()
     assert "Shared by admin" in shown and group in shown and "Save a copy" in shown
     assert f'id="chart-item-{item_id}-lag"' in shown and "Delete board" not in shown

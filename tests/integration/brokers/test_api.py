@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from access.models import AuditEvent
+from access.models import AuditEvent, Grant
+from tests.grants import grant
 
 pytestmark = pytest.mark.django_db
 
@@ -181,14 +182,19 @@ def test_viewer_reads_but_gets_403_on_edit(local_cluster, broker_id):
     viewer = get_user_model().objects.create_user("viewer", "v@example.com", "pw-viewer-123")
     client = APIClient()
     client.force_authenticate(viewer)
+    assert client.get(f"/api/v1/clusters/{local_cluster.pk}/brokers/").status_code == 404  # no grant yet
+    grant(viewer, local_cluster, "viewer")
     assert client.get(f"/api/v1/clusters/{local_cluster.pk}/brokers/").status_code == 200
-    response = client.patch(
-        f"/api/v1/clusters/{local_cluster.pk}/brokers/{broker_id}/configs/",
-        {"configs": [{"name": "message.max.bytes", "value": "2000000"}]},
-        format="json",
-    )
+    url = f"/api/v1/clusters/{local_cluster.pk}/brokers/{broker_id}/configs/"
+    response = client.patch(url, {"configs": [{"name": "message.max.bytes", "value": "2000000"}]}, format="json")
     assert response.status_code == 403
     assert AuditEvent.objects.filter(result="denied", actor="viewer").exists()
+    # An admin of the cluster (not a superuser) may edit: the broker's dry run answers.
+    Grant.objects.filter(user=viewer).update(role="admin")
+    body = {"configs": [{"name": "message.max.bytes", "value": "2000000"}], "validate_only": True}
+    response = client.patch(url, body, format="json")
+    assert response.status_code == 200, response.content
+    assert _configs(client, local_cluster, broker_id)["message.max.bytes"]["source"] != "DYNAMIC_BROKER_CONFIG"
 
 
 def test_read_only_cluster_refuses_edits(api, local_cluster, broker_id):

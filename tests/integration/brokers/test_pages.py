@@ -7,8 +7,9 @@ import uuid
 import pytest
 from django.contrib.auth import get_user_model
 
-from access.models import AuditEvent
+from access.models import AuditEvent, Grant
 from clusters.models import Cluster, ClusterStatus
+from tests.grants import grant
 
 pytestmark = pytest.mark.django_db
 
@@ -83,9 +84,15 @@ def test_page_shows_the_brokers_verdict_next_to_the_field(admin_client, local_cl
 def test_viewer_sees_configs_without_the_edit_form(client, local_cluster, broker_id):
     viewer = get_user_model().objects.create_user("viewer", "v@example.com", "pw-viewer-123")
     client.force_login(viewer)
-    html = client.get(f"/clusters/{local_cluster.pk}/brokers/{broker_id}/configs/").content.decode()
+    url = f"/clusters/{local_cluster.pk}/brokers/{broker_id}/configs/"
+    assert client.get(url).status_code == 404  # no grant: the cluster does not exist for them
+    grant(viewer, local_cluster, "viewer")
+    html = client.get(url).content.decode()
     assert 'data-config="message.max.bytes"' in html
     assert 'id="edit"' not in html
+    # The form appears for an admin of the cluster, who need not be a superuser.
+    Grant.objects.filter(user=viewer).update(role="admin")
+    assert 'id="edit"' in client.get(url).content.decode()
 
 
 def test_sensitive_dynamic_config_is_never_shown_nor_audited(api, admin_client, local_cluster, broker_id):

@@ -3,8 +3,9 @@
 import pytest
 from rest_framework.test import APIClient
 
-from access.models import AuditEvent
+from access.models import AuditEvent, Grant
 from clusters.gateway import lag_snapshot
+from tests.grants import grant
 
 from .conftest import COMMITTED, COUNTS, STEP_MS
 
@@ -218,20 +219,33 @@ def test_delete_group_removes_it_and_audits_its_offsets(api, local_cluster, kafk
 def test_viewer_gets_403_and_a_read_only_cluster_refuses(api, local_cluster, kafka, setup, viewer):
     base = f"/api/v1/clusters/{local_cluster.pk}/groups/{setup.group}/"
     calls = [
-        ("offsets/reset/", {"scope": "all", "strategy": "earliest"}),
-        ("delete/", {"confirm": setup.group}),
-        ("offsets/delete/", {"topic": setup.topic}),
+        ("offsets/reset/", {"scope": "all", "strategy": "earliest"}, "operator"),
+        ("delete/", {"confirm": setup.group}, "admin"),
+        ("offsets/delete/", {"topic": setup.topic}, "admin"),
     ]
     as_viewer = APIClient()
     as_viewer.force_authenticate(viewer)
-    for path, body in calls:
+    assert as_viewer.post(base + "offsets/reset/", calls[0][1], format="json").status_code == 404  # no grant
+    grant(viewer, local_cluster, "viewer")
+    for path, body, needed in calls:
+        response = as_viewer.post(base + path, body, format="json")
+        assert response.status_code == 403 and f"{needed} role" in response.json()["detail"]
+    assert kafka.committed(setup.group) == original(setup)
+    # An operator resets offsets for real, but deleting the group or its offsets stays with admins.
+    Grant.objects.filter(user=viewer).update(role="operator")
+    response = as_viewer.post(base + "offsets/reset/", calls[0][1], format="json")
+    assert response.status_code == 200, response.content
+    reset = {(setup.topic, 0): 0, (setup.topic, 1): 0}
+    assert kafka.committed(setup.group) == reset
+    for path, body, _needed in calls[1:]:
         response = as_viewer.post(base + path, body, format="json")
         assert response.status_code == 403 and "admin role" in response.json()["detail"]
     local_cluster.read_only = True
     local_cluster.save()
-    for path, body in calls:
+    for path, body, _needed in calls:
         response = api.post(base + path, body, format="json")
         assert response.status_code == 403 and "read-only" in response.json()["detail"]
-    assert kafka.committed(setup.group) == original(setup)
+    assert kafka.committed(setup.group) == reset
     assert kafka.group_exists(setup.group)
-    assert AuditEvent.objects.filter(result="denied").count() == 6
+    # 1 probe without a grant (404), 3 viewer + 2 operator refusals, 3 read-only refusals.
+    assert AuditEvent.objects.filter(result="denied").count() == 9

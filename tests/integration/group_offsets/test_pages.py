@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from access.models import AuditEvent
+from tests.grants import grant
 
 from .conftest import COMMITTED, COUNTS
 
@@ -125,6 +126,8 @@ def test_viewer_and_read_only_cluster_are_refused(page, local_cluster, kafka, se
     url = page_url(local_cluster, setup.group, "reset")
     as_viewer = Client()
     as_viewer.force_login(viewer)
+    assert as_viewer.get(url).status_code == 404  # no grant: the cluster does not exist for them
+    grant(viewer, local_cluster, "viewer")
     assert as_viewer.get(url).status_code == 403
     assert as_viewer.post(url, form(setup, action="apply")).status_code == 403
     local_cluster.read_only = True

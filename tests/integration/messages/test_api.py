@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from access.models import AuditEvent
+from access.models import AuditEvent, Grant
+from tests.grants import grant
 
 pytestmark = pytest.mark.django_db
 
@@ -229,15 +230,27 @@ def test_unknown_topic_is_404_for_browse_and_produce(api, local_cluster, stack_e
     assert "does not exist" in response.json()["detail"]
 
 
-def test_viewer_may_browse_but_not_produce(viewer_api, local_cluster, make_topic, producer):
+def test_viewer_may_browse_but_not_produce(viewer, viewer_api, local_cluster, make_topic, producer):
     topic = make_topic()
     producer.send(topic, b"visible")
+    # Payloads need the grant's read-messages flag, whatever the role.
+    grant(viewer, local_cluster, "viewer")
+    refused = viewer_api.get(_url(local_cluster, topic), {"start": "earliest"})
+    assert refused.status_code == 403 and "read messages" in refused.json()["detail"]
+    assert "visible" not in refused.content.decode()
+    Grant.objects.filter(user=viewer).update(read_messages=True)
     body = _browse(viewer_api, local_cluster, topic, start="earliest")
     assert [m["value"]["text"] for m in body["messages"]] == ["visible"]
     response = viewer_api.post(_url(local_cluster, topic), {"value": "nope"}, format="json")
     assert response.status_code == 403
     assert AuditEvent.objects.filter(action="message.produce", result="denied").exists()
     assert _browse(viewer_api, local_cluster, topic, start="earliest")["count"] == 1
+    # Producing is for operators.
+    Grant.objects.filter(user=viewer).update(role="operator")
+    response = viewer_api.post(_url(local_cluster, topic), {"value": "by an operator"}, format="json")
+    assert response.status_code == 201, response.content
+    texts = [m["value"]["text"] for m in _browse(viewer_api, local_cluster, topic, start="earliest")["messages"]]
+    assert texts == ["visible", "by an operator"]
 
 
 def test_read_only_cluster_refuses_produce_but_allows_browse(api, local_cluster, make_topic, producer):

@@ -2,6 +2,9 @@
 
 import pytest
 
+from access.models import Grant
+from tests.grants import grant
+
 pytestmark = pytest.mark.django_db
 
 
@@ -84,6 +87,12 @@ def test_viewer_may_browse_page_but_not_produce_page(client, viewer, local_clust
     topic = make_topic()
     producer.send(topic, b"seen-by-viewer")
     client.force_login(viewer)
+    assert client.get(_page(local_cluster, topic), {"start": "earliest"}).status_code == 404  # no grant yet
+    grant(viewer, local_cluster, "viewer")
+    # Without the read-messages flag the payloads stay hidden.
+    refused = client.get(_page(local_cluster, topic), {"start": "earliest"})
+    assert refused.status_code == 403 and "seen-by-viewer" not in refused.content.decode()
+    Grant.objects.filter(user=viewer).update(read_messages=True)
     page = client.get(_page(local_cluster, topic), {"start": "earliest"})
     assert page.status_code == 200 and "seen-by-viewer" in page.content.decode()
     assert 'id="produce-link"' not in page.content.decode()

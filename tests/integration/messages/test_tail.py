@@ -8,7 +8,9 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.test import Client
 
+from access.models import Grant
 from controlplane.asgi import application
+from tests.grants import grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,6 +46,12 @@ async def test_tail_receives_a_message_produced_after_subscribing(viewer, local_
     topic = await sync_to_async(make_topic)(2)
     await sync_to_async(producer.send)(topic, b"before", partition=0)
     cookie = await sync_to_async(_cookie_for)(viewer)
+    _, connected, code = await _connect(_path(local_cluster, topic), cookie)
+    assert not connected and code == 4404  # no grant: the cluster does not exist for them
+    await sync_to_async(grant)(viewer, local_cluster, "viewer")
+    _, connected, code = await _connect(_path(local_cluster, topic), cookie)
+    assert not connected and code == 4403  # a grant without the read-messages flag
+    await sync_to_async(Grant.objects.filter(user=viewer).update)(read_messages=True)
     ws, connected, _ = await _connect(_path(local_cluster, topic), cookie)
     assert connected
     ready = await _next_of_type(ws, "ready")

@@ -3,7 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
-from access.models import AuditEvent
+from access.models import AuditEvent, Grant
+from tests.grants import grant
 from topics.models import TopicMeta
 
 pytestmark = pytest.mark.django_db
@@ -211,8 +212,11 @@ def test_config_catalogue_comes_from_the_broker(api, local_cluster):
 
 def test_viewer_gets_403_for_every_change(viewer, local_cluster, kafka, topic_name):
     kafka.create(topic_name)
+    kafka.produce(topic_name, 2)
     client = APIClient()
     client.force_authenticate(viewer)
+    assert client.get(url(local_cluster, f"topics/{topic_name}/")).status_code == 404  # no grant yet
+    grant(viewer, local_cluster, "viewer")
     calls = [
         ("post", "topics/", {"name": f"{topic_name}-x", "partitions": 1, "replication_factor": 1}),
         ("post", "topics/", {"name": f"{topic_name}-x", "partitions": 1, "replication_factor": 1, "dry_run": True}),
@@ -225,10 +229,19 @@ def test_viewer_gets_403_for_every_change(viewer, local_cluster, kafka, topic_na
         response = getattr(client, method)(url(local_cluster, path), body, format="json")
         assert response.status_code == 403, (path, response.content)
     assert kafka.exists(topic_name) and kafka.partitions(topic_name) == 1
-    assert not kafka.exists(f"{topic_name}-x")
+    assert not kafka.exists(f"{topic_name}-x") and kafka.earliest(topic_name) == 0
     # The viewer may still read.
     assert client.get(url(local_cluster, f"topics/{topic_name}/")).status_code == 200
-    assert AuditEvent.objects.filter(result="denied", actor="viewer").count() == len(calls)
+    # Every refused change, plus the probe before the grant (a 404 to the caller, on the record).
+    assert AuditEvent.objects.filter(result="denied", actor="viewer").count() == len(calls) + 1
+    # An operator may purge records, but deleting the topic stays with admins.
+    Grant.objects.filter(user=viewer).update(role="operator")
+    purge = client.post(url(local_cluster, f"topics/{topic_name}/delete-records/"), {"purge": True}, format="json")
+    assert purge.status_code == 200, purge.content
+    assert kafka.earliest(topic_name) == 2
+    gone = client.delete(url(local_cluster, f"topics/{topic_name}/?confirm={topic_name}"))
+    assert gone.status_code == 403 and "admin role" in gone.json()["detail"]
+    assert kafka.exists(topic_name)
 
 
 def test_read_only_cluster_refuses_every_change(api, local_cluster, kafka, topic_name):

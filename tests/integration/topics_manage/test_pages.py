@@ -2,8 +2,9 @@
 
 import pytest
 
-from access.models import AuditEvent
+from access.models import AuditEvent, Grant
 from clusters.models import Cluster, ClusterStatus
+from tests.grants import grant
 from topics.models import TopicMeta
 
 pytestmark = pytest.mark.django_db
@@ -126,12 +127,17 @@ def test_delete_page_shows_groups_and_needs_the_name(page, local_cluster, kafka,
 def test_viewer_sees_detail_but_gets_403_on_change_pages(client, viewer, local_cluster, kafka, topic_name):
     kafka.create(topic_name)
     client.force_login(viewer)
+    assert client.get(f"{base(local_cluster)}{topic_name}/").status_code == 404  # no grant: no such cluster
+    grant(viewer, local_cluster, "viewer")
     detail = client.get(f"{base(local_cluster)}{topic_name}/")
     assert detail.status_code == 200 and "Delete topic" not in detail.content.decode()
     for suffix in ("~new/", f"{topic_name}/configs/", f"{topic_name}/partitions/", f"{topic_name}/records/"):
         assert client.get(f"{base(local_cluster)}{suffix}").status_code == 403, suffix
     assert client.post(f"{base(local_cluster)}{topic_name}/delete/", {"confirm": topic_name}).status_code == 403
     assert kafka.exists(topic_name)
+    # The delete button shows for an admin of the cluster, superuser or not.
+    Grant.objects.filter(user=viewer).update(role="admin")
+    assert "Delete topic" in client.get(f"{base(local_cluster)}{topic_name}/").content.decode()
 
 
 def test_read_only_cluster_page_says_why(page, local_cluster, kafka, topic_name):

@@ -171,3 +171,14 @@ def test_a_refusal_names_the_role_needed_and_is_audited(user, cluster):
         check_permission(user=user, cluster=cluster, action=Action.MESSAGE_PRODUCE, topic="orders")
     event = AuditEvent.objects.get()
     assert (event.actor, event.result, event.target, event.cluster) == ("alice", "denied", "orders", cluster)
+
+
+def test_probing_a_cluster_without_a_role_is_a_404_and_on_the_record(user, cluster):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    assert client.get(f"/api/v1/clusters/{cluster.pk}/").status_code == 404
+    assert client.get(f"/api/v1/clusters/{cluster.pk + 100}/").status_code == 404  # no such id: same answer
+    event = AuditEvent.objects.get()
+    assert (event.actor, event.cluster, event.result, event.error) == ("alice", cluster, "denied", "no role on the cluster")

@@ -3,8 +3,10 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from access.models import Grant
 from clusters.models import Cluster, ClusterStatus
 from consumer_groups.models import GroupMeta
+from tests.grants import grant
 from topics.models import TopicMeta
 
 
@@ -19,9 +21,12 @@ def bob(db):
 
 
 @pytest.fixture
-def prod(db):
+def prod(db, alice, bob):
+    """A cluster alice and bob may see: boards only show items on clusters their viewer has a grant on."""
     cluster = Cluster.objects.create(name="prod", bootstrap_servers="kafka-1:9092")
     ClusterStatus.objects.create(cluster=cluster)
+    grant(alice, cluster, "viewer")
+    grant(bob, cluster, "viewer")
     GroupMeta.objects.create(
         cluster=cluster,
         group_id="payments-ledger",
@@ -37,7 +42,7 @@ def prod(db):
 
 @pytest.fixture
 def secret(db):
-    """A second cluster, which `hide_secret` makes invisible to everyone but superusers."""
+    """A second cluster on which no test user holds a grant: invisible to everyone but superusers."""
     cluster = Cluster.objects.create(name="secret-cluster", bootstrap_servers="kafka-9:9092")
     ClusterStatus.objects.create(cluster=cluster)
     GroupMeta.objects.create(cluster=cluster, group_id="hidden-group", total_lag=1, status="OK")
@@ -45,16 +50,8 @@ def secret(db):
 
 
 @pytest.fixture
-def hide_secret(monkeypatch, secret):
-    """Per-cluster roles do not exist yet (every logged-in user sees every cluster), so
-    narrow `clusters_visible` the way they will: non-superusers lose the secret cluster."""
-    from access import permissions
-
-    real = permissions.clusters_visible
-
-    def visible(*, user):
-        qs = real(user=user)
-        return qs if getattr(user, "is_superuser", False) else qs.exclude(pk=secret.pk)
-
-    monkeypatch.setattr("boards.selectors.clusters_visible", visible)
+def hide_secret(secret):
+    """The secret cluster as non-superusers meet it: nobody holds a grant on it, so only
+    superusers see it (the real rule of `clusters_visible`, no stand-in)."""
+    assert not Grant.objects.filter(cluster=secret).exists()
     return secret

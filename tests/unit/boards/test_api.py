@@ -66,7 +66,8 @@ def test_get_by_token_for_anyone_logged_in_with_live_values(board, bob, prod):
 
 def test_unknown_token_is_404_and_anonymous_is_refused(board):
     assert _client(board.owner).get("/api/v1/boards/not-a-real-token-xxxxx/").status_code == 404
-    assert _client().get(f"/api/v1/boards/{board.share_token}/").status_code == 403
+    anonymous = _client().get(f"/api/v1/boards/{board.share_token}/")
+    assert anonymous.status_code == 401 and anonymous["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_non_owners_get_403_with_a_reason_and_nothing_changes(board, bob, prod):

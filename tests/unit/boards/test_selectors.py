@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -52,6 +53,9 @@ def test_items_on_clusters_the_viewer_cannot_see_are_left_out_and_counted(board,
     assert "hidden-group" not in view.live_subscribe and "secret" not in view.live_clusters
     owner_view = selectors.board_view(user=board.owner, board=board)
     assert owner_view.hidden == 0 and len(owner_view.items) == 3 and owner_view.is_owner
+    # A user without any grant sees the shared board but none of its items.
+    carol = get_user_model().objects.create_user("carol", "carol@example.com", "pw-carol-123")
+    assert selectors.board_view(user=carol, board=board).hidden == 3
 
 
 def test_group_cards_have_compact_total_only_lag_charts_with_unique_slugs(board, prod):

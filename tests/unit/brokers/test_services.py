@@ -9,6 +9,7 @@ from access.models import AuditEvent
 from clusters import broker_services
 from clusters.gateway.brokers import BrokerConfigChange, ConfigSynonym, config_entry_from_raw
 from clusters.models import Cluster
+from tests.grants import grant
 
 
 def test_parse_accepts_set_and_delete():
@@ -79,6 +80,7 @@ def admin():
 def test_viewer_may_not_edit_and_kafka_is_not_asked(viewer):
     # The bootstrap address is unreachable on purpose: a permission check must come first.
     cluster = Cluster.objects.create(name="prod", bootstrap_servers="127.0.0.1:1")
+    grant(viewer, cluster, "viewer")
     with pytest.raises(PermissionDenied):
         broker_services.broker_configs_alter(
             user=viewer,
@@ -97,6 +99,10 @@ def test_api_edit_is_403_for_a_viewer_and_on_a_read_only_cluster(viewer, admin):
     body = {"configs": [{"name": "message.max.bytes", "value": "2000000"}], "validate_only": True}
     client = APIClient()
     client.force_authenticate(viewer)
+    # Without a grant the cluster does not exist for the viewer.
+    response = client.patch(f"/api/v1/clusters/{writable.pk}/brokers/1/configs/", body, format="json")
+    assert response.status_code == 404, response.content
+    grant(viewer, writable, "viewer")
     response = client.patch(f"/api/v1/clusters/{writable.pk}/brokers/1/configs/", body, format="json")
     assert response.status_code == 403, response.content
     assert "admin role" in response.json()["detail"]
@@ -104,16 +110,19 @@ def test_api_edit_is_403_for_a_viewer_and_on_a_read_only_cluster(viewer, admin):
     response = client.patch(f"/api/v1/clusters/{frozen.pk}/brokers/1/configs/", body, format="json")
     assert response.status_code == 403, response.content
     assert "read-only" in response.json()["detail"]
-    assert AuditEvent.objects.filter(result="denied").count() == 2
+    # The 404 probe, the viewer's 403 and the read-only refusal.
+    assert AuditEvent.objects.filter(result="denied").count() == 3
     assert not AuditEvent.objects.filter(result="ok").exists()
 
 
 @pytest.mark.django_db
 def test_page_edit_is_403_for_a_viewer(client, viewer):
     cluster = Cluster.objects.create(name="prod", bootstrap_servers="127.0.0.1:1")
+    grant(viewer, cluster, "operator")  # editing broker configs needs admin; operator is not enough
     client.force_login(viewer)
     response = client.post(
         f"/clusters/{cluster.pk}/brokers/1/configs/edit/",
         {"name": "message.max.bytes", "op": "SET", "value": "2000000", "action": "apply"},
     )
     assert response.status_code == 403
+    assert AuditEvent.objects.get(result="denied").action == "broker.config.edit"

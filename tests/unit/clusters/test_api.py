@@ -4,8 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from access.models import AuditEvent
+from access.models import AuditEvent, Grant
 from clusters.models import Cluster
+from tests.grants import grant
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +20,14 @@ def admin_client():
 
 
 @pytest.fixture
-def viewer_client():
-    user = get_user_model().objects.create_user("viewer", "v@example.com", "pw-viewer-123")
+def viewer():
+    return get_user_model().objects.create_user("viewer", "v@example.com", "pw-viewer-123")
+
+
+@pytest.fixture
+def viewer_client(viewer):
     client = APIClient()
-    client.force_authenticate(user)
+    client.force_authenticate(viewer)
     return client
 
 
@@ -99,8 +104,12 @@ def test_duplicate_name_is_rejected(admin_client):
     assert "already exists" in " ".join(response.json()["errors"]["name"])
 
 
-def test_viewer_can_read_but_not_change_and_denial_is_audited(admin_client, viewer_client):
+def test_viewer_can_read_but_not_change_and_denial_is_audited(admin_client, viewer, viewer_client):
     pk = admin_client.post("/api/v1/clusters/", VALID, format="json").json()["id"]
+    # Without a grant the cluster does not exist for a non-superuser.
+    assert viewer_client.get("/api/v1/clusters/").json()["results"] == []
+    assert viewer_client.get(f"/api/v1/clusters/{pk}/").status_code == 404
+    grant(viewer, Cluster.objects.get(pk=pk), "viewer")
     assert viewer_client.get("/api/v1/clusters/").json()["results"][0]["name"] == "prod"
     assert viewer_client.get(f"/api/v1/clusters/{pk}/").status_code == 200
     for method, url, body in [
@@ -113,14 +122,20 @@ def test_viewer_can_read_but_not_change_and_denial_is_audited(admin_client, view
         response = getattr(viewer_client, method)(url, body, format="json")
         assert response.status_code == 403, (method, url, response.content)
         assert "detail" in response.json()
+    # Even an admin of the cluster may not change where Signalbox connects to: superusers only.
+    Grant.objects.filter(user=viewer).update(role="admin")
+    response = viewer_client.patch(f"/api/v1/clusters/{pk}/", {"bootstrap_servers": "evil:9092"}, format="json")
+    assert response.status_code == 403, response.content
     assert Cluster.objects.get(pk=pk).bootstrap_servers == "kafka-1:9092,kafka-2:9092"
     assert Cluster.objects.count() == 1
-    assert AuditEvent.objects.filter(result="denied", actor="viewer").count() == 5
+    # The probe without a grant (404) is on the record too: 1 + 5 + 1.
+    assert AuditEvent.objects.filter(result="denied", actor="viewer").count() == 7
 
 
 def test_anonymous_is_refused():
     response = APIClient().get("/api/v1/clusters/")
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
     assert response.json()["detail"]
 
 

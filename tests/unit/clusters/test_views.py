@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from clusters.models import Cluster
+from tests.grants import grant
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,8 @@ def test_viewer_gets_403_on_admin_pages(client):
     user = get_user_model().objects.create_user("v", "v@example.com", "pw-viewer-123")
     client.force_login(user)
     cluster = Cluster.objects.create(name="c", bootstrap_servers="h:9092")
+    assert client.get(f"/clusters/{cluster.pk}/").status_code == 404  # no grant: the cluster does not exist
+    grant(user, cluster, "viewer")
     assert client.get(f"/clusters/{cluster.pk}/").status_code == 200
     for url in ("/clusters/new/", f"/clusters/{cluster.pk}/edit/", f"/clusters/{cluster.pk}/delete/"):
         assert client.get(url).status_code == 403, url

@@ -12,6 +12,7 @@ from consumer_groups.evaluate import Evaluation
 from consumer_groups.models import GroupMeta
 from consumer_groups.selectors import topic_readers
 from consumer_groups.snapshot import group_rows, group_snapshot_store
+from tests.grants import grant
 
 pytestmark = pytest.mark.django_db
 
@@ -80,9 +81,12 @@ def test_store_writes_only_changes(cluster):
 
 
 @pytest.fixture
-def api():
+def api(cluster):
+    """A viewer of the cluster on the API."""
+    user = get_user_model().objects.create_user("viewer", "v@example.com", "pw-viewer-1")
+    grant(user, cluster, "viewer")
     client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user("viewer", "v@example.com", "pw-viewer-1"))
+    client.force_authenticate(user)
     return client
 
 
@@ -99,6 +103,9 @@ def test_list_filters_sorts_and_rejects_bad_parameters(cluster, api):
     for query, field in [("?sort=nope", "sort"), ("?status=BAD", "status"), ("?limit=0", "limit")]:
         response = api.get(url + query)
         assert response.status_code == 400 and field in response.json()["errors"]
+    stranger = APIClient()
+    stranger.force_authenticate(get_user_model().objects.create_user("stranger", "s@example.com", "pw-stranger-1"))
+    assert stranger.get(url).status_code == 404  # no grant: the cluster does not exist for them
 
 
 def test_detail_api_and_page_show_no_commit_and_lag(cluster, api, client, settings):
@@ -110,7 +117,9 @@ def test_detail_api_and_page_show_no_commit_and_lag(cluster, api, client, settin
     assert body["members"] is None and body["members_error"]
     assert api.get(f"/api/v1/clusters/{cluster.pk}/groups/missing/").status_code == 404
 
-    client.force_login(get_user_model().objects.create_user("v2", "v2@example.com", "pw-viewer-2"))
+    page_viewer = get_user_model().objects.create_user("v2", "v2@example.com", "pw-viewer-2")
+    grant(page_viewer, cluster, "viewer")
+    client.force_login(page_viewer)
     page = client.get(f"/clusters/{cluster.pk}/groups/behind/").content.decode()
     assert "2 min 5 s" in page and 'id="members-error"' in page
     page = client.get(f"/clusters/{cluster.pk}/groups/keeps-up/").content.decode()
@@ -122,6 +131,7 @@ def test_detail_api_and_page_show_no_commit_and_lag(cluster, api, client, settin
 def test_topic_readers_reuse_the_group_rows(cluster):
     group_snapshot_store(cluster=cluster, rows=_rows())
     user = get_user_model().objects.create_user("v3", "v3@example.com", "pw-viewer-3")
+    grant(user, cluster, "viewer")
     readers = {r.group_id: r for r in topic_readers(user=user, cluster=cluster, topic="orders")}
     assert set(readers) == {"keeps-up", "behind"}
     assert readers["behind"].lag == 60 and readers["behind"].status == "STOP"

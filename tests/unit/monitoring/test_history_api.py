@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from clusters.models import Cluster
 from monitoring.series import series_record
+from tests.grants import grant
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +19,19 @@ def cluster():
 
 
 @pytest.fixture
-def api():
+def api(cluster):
+    """A viewer of the cluster on the API."""
+    user = get_user_model().objects.create_user("viewer", "v@example.com", "pw-viewer-1")
+    grant(user, cluster, "viewer")
     client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user("viewer", "v@example.com", "pw-viewer-1"))
+    client.force_authenticate(user)
+    return client
+
+
+def _stranger():
+    """A logged-in user without any grant."""
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.create_user("stranger", "s@example.com", "pw-stranger-1"))
     return client
 
 
@@ -46,6 +57,8 @@ def test_bad_parameters_are_400_naming_the_field(cluster, api, query, field):
     assert response.status_code == 400 and field in response.json()["errors"]
 
 
-def test_unknown_cluster_is_404_and_anonymous_403(cluster, api):
+def test_unknown_cluster_is_404_and_anonymous_401(cluster, api):
     assert api.get("/api/v1/clusters/999/metrics/history/?kind=group.lag").status_code == 404
-    assert APIClient().get(f"/api/v1/clusters/{cluster.pk}/metrics/history/?kind=group.lag").status_code == 403
+    url = f"/api/v1/clusters/{cluster.pk}/metrics/history/?kind=group.lag"
+    assert _stranger().get(url).status_code == 404  # a cluster without a grant is as good as missing
+    assert APIClient().get(url).status_code == 401

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from clusters.models import Cluster, ClusterStatus
 from consumer_groups.models import GroupMeta
 from monitoring.series import series_record
+from tests.grants import grant
 from topics.models import TopicMeta
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +23,19 @@ def cluster():
 
 
 @pytest.fixture
-def api():
+def api(cluster):
+    """A viewer of the cluster on the API."""
+    user = get_user_model().objects.create_user("viewer", "v@example.com", "pw-viewer-1")
+    grant(user, cluster, "viewer")
     client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user("viewer", "v@example.com", "pw-viewer-1"))
+    client.force_authenticate(user)
+    return client
+
+
+def _stranger():
+    """A logged-in user without any grant."""
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.create_user("stranger", "s@example.com", "pw-stranger-1"))
     return client
 
 
@@ -89,6 +100,8 @@ def test_dashboard_summarises_topics_groups_and_brokers(cluster, api):
 
 
 def test_metrics_endpoints_need_a_login_and_a_visible_cluster(cluster, api):
+    stranger = _stranger()
     for path in ("metrics/", "metrics/latest/?kind=group.lag", "metrics/top/?kind=group.lag", "dashboard/", "polls/"):
-        assert APIClient().get(f"/api/v1/clusters/{cluster.pk}/{path}").status_code == 403
+        assert APIClient().get(f"/api/v1/clusters/{cluster.pk}/{path}").status_code == 401
         assert api.get(f"/api/v1/clusters/{cluster.pk + 99}/{path}").status_code == 404
+        assert stranger.get(f"/api/v1/clusters/{cluster.pk}/{path}").status_code == 404

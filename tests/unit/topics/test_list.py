@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from clusters.gateway import TopicSummary
 from clusters.models import Cluster, ClusterStatus
+from tests.grants import grant
 from topics.models import TopicMeta
 from topics.names import collision_key, validate_topic_name
 from topics.snapshot import topic_snapshot_store
@@ -33,9 +34,12 @@ def cluster():
 
 
 @pytest.fixture
-def api():
+def api(cluster):
+    """A viewer of the cluster on the API."""
+    user = get_user_model().objects.create_user("viewer", "v@example.com", "pw-viewer-1")
+    grant(user, cluster, "viewer")
     client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user("viewer", "v@example.com", "pw-viewer-1"))
+    client.force_authenticate(user)
     return client
 
 
@@ -110,7 +114,10 @@ def test_bad_list_parameters_are_400_naming_the_field(cluster, api, query, field
 
 
 def test_page_shows_rows_empty_state_and_errors(cluster, client):
-    client.force_login(get_user_model().objects.create_user("v", "v@example.com", "pw-viewer-1"))
+    user = get_user_model().objects.create_user("v", "v@example.com", "pw-viewer-1")
+    client.force_login(user)
+    assert client.get(f"/clusters/{cluster.pk}/topics/").status_code == 404  # no grant: no such cluster
+    grant(user, cluster, "viewer")
     empty = client.get(f"/clusters/{cluster.pk}/topics/").content.decode()
     assert "No snapshot yet" in empty
     _load(cluster)
@@ -130,6 +137,7 @@ def test_other_clusters_topics_do_not_leak(cluster, api):
     _load(cluster)
     assert "secret-topic" not in api.get(f"/api/v1/clusters/{cluster.pk}/topics/?search=secret").content.decode()
     assert api.get("/api/v1/clusters/999/topics/").status_code == 404
+    assert api.get(f"/api/v1/clusters/{other.pk}/topics/").status_code == 404  # no grant on the other cluster
 
 
 @pytest.mark.parametrize(
