@@ -181,4 +181,9 @@ def test_probing_a_cluster_without_a_role_is_a_404_and_on_the_record(user, clust
     assert client.get(f"/api/v1/clusters/{cluster.pk}/").status_code == 404
     assert client.get(f"/api/v1/clusters/{cluster.pk + 100}/").status_code == 404  # no such id: same answer
     event = AuditEvent.objects.get()
-    assert (event.actor, event.cluster, event.result, event.error) == ("alice", cluster, "denied", "no role on the cluster")
+    assert (event.actor, event.cluster, event.result, event.error) == (
+        "alice",
+        cluster,
+        "denied",
+        "no role on the cluster",
+    )
