@@ -210,8 +210,9 @@ def audit_admin_cluster_ids(*, user: AnyUser) -> list[int]:
 
 
 def audit_visible(*, user: AnyUser) -> QuerySet[AuditEvent]:
-    """Every event the user may read: all for a superuser; otherwise their own events plus every
-    event of the clusters they administer. Nobody else's events without a cluster."""
+    """Every event the user may read: all for a superuser; otherwise their own events (on no
+    cluster or a cluster they still see, so a probe of a hidden cluster does not reveal its name)
+    plus every event of the clusters they administer. Nobody else's events without a cluster."""
     if not (user.is_authenticated and user.is_active):
         return AuditEvent.objects.none()
     if getattr(user, "is_superuser", False):
@@ -221,7 +222,10 @@ def audit_visible(*, user: AnyUser) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.alias(
         owner=ExpressionWrapper(F("user_id") + 0, output_field=IntegerField()),
         where=ExpressionWrapper(F("cluster_id") + 0, output_field=IntegerField()),
-    ).filter(Q(owner=user.pk) | Q(where__in=audit_admin_cluster_ids(user=user)))
+    ).filter(
+        (Q(owner=user.pk) & (Q(cluster_id__isnull=True) | Q(where__in=clusters_visible(user=user).values("pk"))))
+        | Q(where__in=audit_admin_cluster_ids(user=user))
+    )
 
 
 def audit_events(*, user: AnyUser, query: AuditQuery) -> QuerySet[AuditEvent]:
