@@ -59,14 +59,18 @@ def world_state(world: Any) -> dict[str, object]:
         offsets = sorted((tp.topic, tp.partition, m.offset) for tp, m in committed.items())
     finally:
         admin.close()
+    # Sorted: PostgreSQL returns rows in physical order, which a no-op UPDATE (a login) can change.
     return {
-        "ok audit events": list(AuditEvent.objects.filter(result="ok").values_list("action", "target")),
-        "clusters": list(Cluster.objects.values_list("pk", "name", "bootstrap_servers", "read_only")),
-        "grants": list(Grant.objects.values_list("pk", "role", "user_id", "team_id")),
-        "users": list(get_user_model().objects.values_list("pk", "is_active", "is_superuser", "password")),
-        "teams": list(Group.objects.values_list("pk", "name")),
-        "tokens": list(ApiToken.objects.values_list("pk", "revoked_at")),
-        "boards": list(Board.objects.values_list("pk", "name")) + list(BoardItem.objects.values_list("pk", "position")),
+        "ok audit events": sorted(AuditEvent.objects.filter(result="ok").values_list("pk", "action", "target")),
+        "clusters": sorted(Cluster.objects.values_list("pk", "name", "bootstrap_servers", "read_only")),
+        "grants": sorted(
+            Grant.objects.values_list("pk", "role", "user_id", "team_id", "topic_pattern", "read_messages")
+        ),
+        "users": sorted(get_user_model().objects.values_list("pk", "is_active", "is_superuser", "password")),
+        "teams": sorted(Group.objects.values_list("pk", "name")),
+        "tokens": sorted(ApiToken.objects.values_list("pk", "revoked_at", "scope", "expires_at")),
+        "boards": sorted(Board.objects.values_list("pk", "name"))
+        + sorted(BoardItem.objects.values_list("pk", "position")),
         "kafka topics": topics,
         "group offsets": offsets,
     }
