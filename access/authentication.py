@@ -9,6 +9,7 @@ from rest_framework.request import Request
 
 from access.models import ApiToken
 from access.tokens import TokenRejected, token_authenticate
+from controlplane.request_id import client_ip
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -23,7 +24,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not raw or " " in raw:
             raise exceptions.AuthenticationFailed("Malformed Authorization header: use 'Bearer <token>'.")
         try:
-            token = token_authenticate(raw=raw, client_ip=request.META.get("REMOTE_ADDR"))
+            token = token_authenticate(raw=raw, client_ip=client_ip(request) or None)
         except TokenRejected as exc:
             raise exceptions.AuthenticationFailed(f"{exc}.") from None
         user = token.user

@@ -82,11 +82,18 @@ class Cursor:
         valid_pk = pk_text.isdigit() and len(pk_text) <= 18  # fits a 64-bit column
         if direction not in (OLDER, NEWER) or at is None or timezone.is_naive(at) or not valid_pk:
             raise ValueError(text)
+        if not _in_range(at):
+            raise ValueError(text)
         return cls(direction=direction, at=at, pk=int(pk_text))
 
     @classmethod
     def of(cls, event: AuditEvent, direction: str) -> Cursor:
         return cls(direction=direction, at=event.at, pk=event.pk)
+
+
+def _in_range(value: dt.datetime) -> bool:
+    """Far enough from year 1 and 9999 that converting to UTC or adding a day cannot overflow."""
+    return 2 <= value.year <= 9998
 
 
 def _time_param(params: Any, key: str, *, end_of_day: bool, errors: dict[str, str]) -> dt.datetime | None:
@@ -100,6 +107,9 @@ def _time_param(params: Any, key: str, *, end_of_day: bool, errors: dict[str, st
         value = None if day is not None else parse_datetime(text)
     except ValueError:  # well-formed but impossible, e.g. month 13
         value, day = None, None
+    if (day is not None and not 2 <= day.year <= 9998) or (value is not None and not _in_range(value)):
+        errors[key] = f"'{raw[:40]}' is out of range; use a time between the years 2 and 9998."
+        return None
     if value is None and day is not None:
         # A date alone means the whole day: from its first moment, to its last.
         value = dt.datetime.combine(day + dt.timedelta(days=1) if end_of_day else day, dt.time.min)

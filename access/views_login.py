@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from access.audit import audit_denied
 from access.throttle import Lockout, login_failed, login_locked, login_succeeded
+from controlplane.request_id import client_ip
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,8 @@ USERNAME_MAX = 150  # auth.User.username's length; anything longer is not a user
 
 
 def _client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only, as the audit trail does: X-Forwarded-For is forged at will.
-    return str(request.META.get("REMOTE_ADDR", ""))
+    # The same address the audit trail records (the proxy's last X-Forwarded-For hop behind BEHIND_TLS_PROXY).
+    return client_ip(request)
 
 
 def _failure_reason(form: AuthenticationForm) -> str:

@@ -14,6 +14,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from access.audit import audit, audit_denied
+from access.models import ApiToken
+from access.permissions import token_of
 from boards import selectors
 from boards.models import MAX_ITEMS, NAME_MAX, Board, BoardItem
 from clusters.models import Cluster
@@ -38,6 +40,11 @@ def _require_login(user: User | None) -> int:
     """The id of a logged-in, active user; PermissionDenied for anyone else."""
     if user is None or not user.is_authenticated or not user.is_active or user.pk is None:
         raise PermissionDenied("Log in to change boards.")
+    token = token_of(user)
+    if token is not None and token.scope == ApiToken.Scope.READ:
+        reason = f"API token '{token.name}' is read-only; changing boards needs a read-write token"
+        audit_denied(user=user, cluster=None, action="board.change", target="", reason=reason)
+        raise PermissionDenied(f"You may not do this: {reason}.")
     return int(user.pk)
 
 

@@ -20,6 +20,19 @@ def current_request_id() -> str:
     return _current.get()
 
 
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind our TLS proxy (BEHIND_TLS_PROXY) the address
+    that proxy appended last to X-Forwarded-For — the only entry a client cannot forge."""
+    from django.conf import settings
+
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = [a.strip() for a in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if a.strip()]
+        if forwarded:
+            return forwarded[-1][:45]
+    return remote
+
+
 def current_client_ip() -> str:
     """The address of the client being served, or "" outside a request."""
     return _client_ip.get()
@@ -35,8 +48,7 @@ class RequestIdMiddleware:
         request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = _current.set(request_id)
-        # REMOTE_ADDR only: X-Forwarded-For is trivially forged unless a trusted proxy sets it.
-        ip_token = _client_ip.set(request.META.get("REMOTE_ADDR", ""))
+        ip_token = _client_ip.set(client_ip(request))
         try:
             response = self.get_response(request)
         finally:
