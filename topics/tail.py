@@ -34,11 +34,12 @@ log = logging.getLogger(__name__)
 MAX_PER_SECOND = 20
 # Batches waiting for the browser; beyond this the newest are counted as skipped.
 MAX_PENDING = 100
+# How often an open tail re-checks that its user may still read the topic's payloads.
+REAUTHORIZE_S = 30.0
 TAIL_PARAMS = ("key", "key_match", "value", "value_match", "header", "header_value", "header_match", "decode")
 
 
-@database_sync_to_async
-def _authorize(user: Any, cluster_id: int, topic: str) -> ConnectionSettings | int:
+def _authorize_sync(user: Any, cluster_id: int, topic: str) -> ConnectionSettings | int:
     """The cluster's connection settings, or the close code that refuses the socket."""
     cluster = clusters_visible(user=user).filter(pk=cluster_id).first()
     if cluster is None:
@@ -48,6 +49,21 @@ def _authorize(user: Any, cluster_id: int, topic: str) -> ConnectionSettings | i
     except PermissionDenied:
         return 4403
     return cluster.connection()
+
+
+_authorize = database_sync_to_async(_authorize_sync)
+
+
+@database_sync_to_async
+def _still_allowed(user_pk: int, cluster_id: int, topic: str) -> int | None:
+    """None while the user (re-read from the database) may still read the topic, else the close code."""
+    from django.contrib.auth import get_user_model
+
+    fresh = get_user_model().objects.filter(pk=user_pk, is_active=True).first()
+    if fresh is None:
+        return 4401
+    authorized = _authorize_sync(fresh, cluster_id, topic)
+    return authorized if isinstance(authorized, int) else None
 
 
 class TailConsumer(AsyncJsonWebsocketConsumer):
@@ -78,6 +94,21 @@ class TailConsumer(AsyncJsonWebsocketConsumer):
         loop = asyncio.get_running_loop()
         self.sender = asyncio.create_task(self._send_loop())
         self.follower = asyncio.create_task(self._follow(authorized, loop))
+        self.cluster_id = int(kwargs["cluster_id"])
+        self.reauthorizer = asyncio.create_task(self._reauthorize())
+
+    async def _reauthorize(self) -> None:
+        """Stop the tail when the user loses the right to read this topic's payloads (grant
+        removed, 'read messages' cleared, user deactivated): re-checked every REAUTHORIZE_S."""
+        while True:
+            await asyncio.sleep(REAUTHORIZE_S)
+            code = await _still_allowed(self.scope["user"].pk, self.cluster_id, self.topic)
+            if code is not None:
+                self.stop.set()
+                with contextlib.suppress(Exception):
+                    await self.send_json({"type": "error", "detail": "You may no longer read this topic's messages."})
+                    await self.close(code=code)
+                return
 
     def _deliver(self, loop: asyncio.AbstractEventLoop, batch: list[RawMessage]) -> None:
         """Called from the Kafka thread: hand the batch to the event loop."""
@@ -148,6 +179,7 @@ class TailConsumer(AsyncJsonWebsocketConsumer):
         if stop is None:
             return
         stop.set()
+        self.reauthorizer.cancel()
         self.sender.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self.sender
