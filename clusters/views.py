@@ -42,6 +42,8 @@ def cluster_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": has_permission(user=request.user, cluster=cluster, action=Action.CLUSTER_MANAGE),
             "can": {
                 "acls": has_permission(user=request.user, cluster=cluster, action=Action.ACL_VIEW),
+                "connect": has_permission(user=request.user, cluster=cluster, action=Action.CONNECTOR_VIEW),
+                "schemas": has_permission(user=request.user, cluster=cluster, action=Action.SCHEMA_VIEW),
                 "scram": has_permission(user=request.user, cluster=cluster, action=Action.SCRAM_VIEW),
                 "audit": has_permission(user=request.user, cluster=cluster, action=Action.AUDIT_VIEW),
                 "roles": has_permission(user=request.user, cluster=cluster, action=Action.ROLE_MANAGE),

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "boards",
     "acls",
     "scram",
+    "connectors",
+    "schemas",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make demo`: start Kafka, Connect and Redis, prepare the database and the admin login,
+# `make demo`: start Kafka, Connect, Redis and the schema registry, prepare the database and the admin login,
 # then run web, worker, beat and demo traffic together under honcho. Ctrl-C stops all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,12 +15,12 @@ if [[ ! -f .env ]]; then
   echo "Wrote .env with a new SECRET_KEY and FIELD_ENCRYPTION_KEY."
 fi
 
-stack_env=$(python3 dev/stack.py up --name dev --kafka --connect --redis)
+stack_env=$(python3 dev/stack.py up --name dev --kafka --connect --redis --registry)
 set -a
 eval "$stack_env"
 set +a
 cleanup() {
-  echo "Stopping Kafka, Connect and Redis..."
+  echo "Stopping Kafka, Connect, Redis and the schema registry..."
   python3 dev/stack.py down --name dev >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -43,6 +43,7 @@ cat <<MSG
   ${login}
 
   Kafka ${KAFKA_BOOTSTRAP} · Connect ${CONNECT_URL:-none} · Redis ${REDIS_URL}
+  Schema registry ${SCHEMA_REGISTRY_URL:-none}
   Press Ctrl-C to stop everything.
 
 MSG

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Start the real backing services of Signalbox (Kafka, Kafka Connect, Redis, PostgreSQL) as plain
+"""Start the real backing services of Signalbox (Kafka, Kafka Connect, Redis, PostgreSQL, a schema registry) as plain
 background processes on 127.0.0.1, for dev, demo, tests and benchmarks.
 
 No Docker, no virtualenv: Python 3.11 stdlib only, so it runs on a fresh machine.
@@ -9,6 +9,8 @@ CLI (progress goes to stderr; stdout carries only KEY=value lines, so it can be 
                                                # and the Prometheus JMX exporter agent (.cache/kafka/agent)
     python3 dev/stack.py install [--postgres]  # apt-get install the servers that are missing
     python3 dev/stack.py up [--name NAME] [--kafka] [--brokers N] [--sasl] [--connect] [--redis] [--postgres]
+                            [--registry]
+    python3 dev/stack.py registry              # ensure the schema registry is built (.cache/registry, once)
     python3 dev/stack.py run [same flags]      # like up, in the foreground; SIGINT/SIGTERM stops the stack
     python3 dev/stack.py env [--name NAME]     # print the env of a running stack (exit 1 if none)
     python3 dev/stack.py down [--name NAME]    # stop it and delete its data
@@ -19,7 +21,7 @@ CLI (progress goes to stderr; stdout carries only KEY=value lines, so it can be 
 API (pytest fixtures, benchmarks):
     from dev.stack import Stack
     stack = Stack(name="test")  # root= the project checkout whose .cache/stack/ holds the state (default: this one)
-    env = stack.up(kafka=True, brokers=1, sasl=False, connect=False, redis=True, postgres=False)  # these are defaults
+    env = stack.up(kafka=True, brokers=1, sasl=False, connect=False, redis=True, postgres=False, registry=False)
     ...
     stack.kafka_node_stop(1)   # fault tests: the broker goes away, its port and data stay
     stack.kafka_node_start(1)  # ... and comes back as the same broker
@@ -31,6 +33,9 @@ picked by the OS, so stacks with different names run side by side.
 
 Every broker runs the Prometheus JMX exporter agent (rules in dev/jmx-exporter.yml) on a loopback port of its own;
 KAFKA_METRICS_URLS lists their /metrics URLs, comma-separated, in node order.
+
+The schema registry is Apicurio Registry 3 (in-memory storage), built from Maven Central by dev/registry/build.sh into
+.cache/registry/ the first time it is needed; SCHEMA_REGISTRY_URL is its Confluent-compatible API (/apis/ccompat/v7).
 """
 
 from __future__ import annotations
@@ -67,11 +72,15 @@ JMX_EXPORTER_CONFIG = DEV_DIR / "jmx-exporter.yml"
 CACHED_LIBS = REPO_ROOT / ".cache" / "kafka" / "libs"
 # Off the classpath: the agent is a shaded jar that only -javaagent loads.
 CACHED_AGENT = REPO_ROOT / ".cache" / "kafka" / "agent" / "jmx_prometheus_javaagent.jar"
+REGISTRY_BUILD_SCRIPT = DEV_DIR / "registry" / "build.sh"
+CACHED_REGISTRY = REPO_ROOT / ".cache" / "registry" / "build"
+REGISTRY_JAR = Path("target") / "apicurio-runner-1-runner.jar"  # inside CACHED_REGISTRY, with target/lib/ beside it
+REGISTRY_API = "/apis/ccompat/v7"
 REQUIRED_JARS = ("kafka_2.13-", "kafka-tools-", "connect-runtime-", "connect-file-", "connect-json-", "log4j-core-")
 # metrics: the JMX exporter agent's usual port.
 DEFAULT_PORTS = {"kafka": 9092, "controller": 9093, "sasl": 9094, "connect": 8083, "redis": 6379, "postgres": 5432}
-DEFAULT_PORTS |= {"metrics": 7071}
-TIMEOUTS = {"kafka": 60, "connect": 90, "redis": 15, "postgres": 30}  # seconds
+DEFAULT_PORTS |= {"metrics": 7071, "registry": 8081}
+TIMEOUTS = {"kafka": 60, "connect": 90, "redis": 15, "postgres": 30, "registry": 120}  # seconds
 SASL_MECHANISM, SASL_USER = "SCRAM-SHA-512", "admin"
 DB_USER = DB_PASSWORD = DB_NAME = "signalbox"  # noqa: S105 - throwaway local test database
 SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="{}" password="{}";'
@@ -80,9 +89,11 @@ ENV_ORDER = (
     *("KAFKA_BOOTSTRAP", "KAFKA_SECURITY_PROTOCOL", "KAFKA_CLUSTER_ID", "KAFKA_BROKER_COUNT", "KAFKA_METRICS_URLS"),
     "KAFKA_SASL_BOOTSTRAP",
     *("KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "CONNECT_URL", "REDIS_URL", "DATABASE_URL"),
+    "SCHEMA_REGISTRY_URL",
 )
 # Stop order: Connect before Kafka, or it logs errors while the brokers vanish.
-STOP_ORDER = ("connect", "kafka", "redis", "postgres")
+STOP_ORDER = ("connect", "kafka", "redis", "postgres", "registry")
+ENV_PREFIX = {"postgres": "DATABASE_", "registry": "SCHEMA_REGISTRY_"}  # a service's keys in the env, if not NAME_
 # GC flags of Kafka's own start scripts. Heaps are small: the suite runs several JVMs on a 2-core machine.
 JVM_FLAGS = (
     "-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent"
@@ -192,6 +203,40 @@ def ensure_agent() -> Path:
         if not CACHED_AGENT.exists():
             _mvn(["dependency:copy@jmx-agent", f"-Djmx.agent.dir={CACHED_AGENT.parent}"], "the JMX exporter agent")
     return CACHED_AGENT
+
+
+def ensure_registry() -> Path:
+    """The runnable Apicurio Registry jar, built once per machine by dev/registry/build.sh into .cache/registry/build
+    (again when the script changed). Needs a JDK (javac), mvn, curl and unzip; the build takes a few minutes cold."""
+    marker = CACHED_REGISTRY.parent / ".build-sha256"
+    digest = hashlib.sha256(REGISTRY_BUILD_SCRIPT.read_bytes()).hexdigest()
+    with _flock(CACHED_REGISTRY.parent / ".build.lock"):  # two `up`s on a fresh machine: one build
+        fresh = marker.exists() and marker.read_text() == digest
+        if fresh and (CACHED_REGISTRY / REGISTRY_JAR).exists():
+            return CACHED_REGISTRY / REGISTRY_JAR
+        missing = [t for t in ("mvn", "javac", "jar", "curl", "unzip") if not shutil.which(t)]
+        if missing:
+            raise StackError(
+                f"building the schema registry needs {', '.join(missing)}: "
+                "apt-get install -y maven openjdk-17-jdk-headless curl unzip"
+            )
+        ensure_java()
+        # Built beside and swapped in, so an interrupted build never counts as done.
+        new = CACHED_REGISTRY.with_name("build.new")
+        shutil.rmtree(new, ignore_errors=True)
+        log(f"building the schema registry (Apicurio, Maven Central) into {_rel(CACHED_REGISTRY)}; minutes when cold")
+        t0 = time.monotonic()
+        done = subprocess.run(["bash", str(REGISTRY_BUILD_SCRIPT), str(new)], capture_output=True, text=True)
+        if done.returncode != 0 or not (new / REGISTRY_JAR).exists():
+            raise StackError(
+                f"dev/registry/build.sh failed (exit {done.returncode}; its output below): check the network to "
+                f"Maven Central, or fix the script\n{done.stdout[-4000:]}{done.stderr[-4000:]}"
+            )
+        shutil.rmtree(CACHED_REGISTRY, ignore_errors=True)
+        new.rename(CACHED_REGISTRY)
+        marker.write_text(digest)
+        log(f"schema registry built in {time.monotonic() - t0:.0f} s")
+    return CACHED_REGISTRY / REGISTRY_JAR
 
 
 def ensure_redis() -> str:
@@ -380,6 +425,7 @@ class Stack:
         connect: bool = False,
         redis: bool = True,
         postgres: bool = False,
+        registry: bool = False,
     ) -> dict[str, str]:
         """Start what is asked and return the env of the whole stack. A healthy running stack of this name is
         reused, and gets the services it lacks; a partly dead one is restarted afresh. Connect, sasl and brokers
@@ -402,7 +448,7 @@ class Stack:
                     f"stack {self.name!r} runs Kafka with brokers={k['brokers']} sasl={k['sasl']}: "
                     f"run `python3 dev/stack.py down --name {self.name}` first, or use another --name"
                 )
-            wanted = {"kafka": kafka, "connect": connect, "redis": redis, "postgres": postgres}
+            wanted = {"kafka": kafka, "connect": connect, "redis": redis, "postgres": postgres, "registry": registry}
             todo = [s for s, want in wanted.items() if want and s not in self.state]
             if not todo:
                 log(f"stack {self.name!r} is already running")
@@ -561,6 +607,8 @@ class Stack:
             checks.append(lambda: redis_ping(st["redis"]["port"]))
         if "postgres" in st:
             checks.append(lambda: pg_ready(Path(st["postgres"]["bin"]), st["postgres"]["port"]))
+        if "registry" in st:
+            checks.append(lambda: http_json(st["registry"]["health_url"])[0] == 200)
         return all(check() for check in checks)
 
     def _stop(self, only: list[str] | None = None) -> list[str]:
@@ -585,7 +633,7 @@ class Stack:
             self.state["procs"] = keep
             for service in only or ():
                 self.state.pop(service, None)
-                prefix = "DATABASE_" if service == "postgres" else service.upper() + "_"
+                prefix = ENV_PREFIX.get(service, service.upper() + "_")
                 self.state["env"] = {k: v for k, v in self.state["env"].items() if not k.startswith(prefix)}
             self._save()
         else:
@@ -613,6 +661,8 @@ class Stack:
     def _start(self, todo: list[str], brokers: int, sasl: bool) -> None:
         """Launch the JVMs first, and start Redis and Postgres while they boot."""
         java, libs = (ensure_java(), ensure_jars()) if {"kafka", "connect"} & set(todo) else ("", Path())
+        if "registry" in todo:  # boots alongside the rest: it needs none of them
+            self._launch_registry(ensure_java(), ensure_registry())
         if "kafka" in todo:
             self._launch_kafka(java, libs, ensure_agent(), brokers, sasl)
         # With one broker, Connect may boot alongside it: a broker opens its client port only once unfenced, and
@@ -631,6 +681,8 @@ class Stack:
             if not early:
                 self._launch_connect(java, libs)
             self._wait_connect()
+        if "registry" in todo:
+            self._wait_registry()
 
     def _java(self, java: str, libs: Path, heap: str, log_name: str, *main: Any) -> list:
         """`heap` is any extra JVM options, space-separated (heap sizes, a -javaagent)."""
@@ -800,6 +852,22 @@ class Stack:
         self._wait("Kafka Connect", self.state["connect"]["proc"], ready, TIMEOUTS["connect"])
         log(f"connect ready: {url}")
 
+    def _launch_registry(self, java: str, jar: Path) -> None:
+        (port,) = self._ports(DEFAULT_PORTS["registry"])
+        argv = [java, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true"]
+        argv += ["-Dquarkus.http.host=127.0.0.1", f"-Dquarkus.http.port={port}", "-jar", jar]
+        proc = self._spawn("registry", "registry", argv, self.logs / "registry.log", cwd=jar.parent)
+        base = f"http://127.0.0.1:{port}"
+        self.state["registry"] = {"port": port, "proc": proc, "health_url": f"{base}/health/ready"}
+        self.state["env"]["SCHEMA_REGISTRY_URL"] = base + REGISTRY_API
+        self._save()
+        log(f"started schema registry (pid {proc['pid']}) on {base}")
+
+    def _wait_registry(self) -> None:
+        reg, url = self.state["registry"], self.state["env"]["SCHEMA_REGISTRY_URL"]
+        self._wait("Schema registry", reg["proc"], lambda: http_json(reg["health_url"])[0] == 200, TIMEOUTS["registry"])
+        log(f"schema registry ready: {url}")
+
     def _start_redis(self) -> None:
         redis = ensure_redis()
         (port,) = self._ports(DEFAULT_PORTS["redis"])
@@ -864,10 +932,11 @@ def _print_env(env: dict[str, str]) -> None:
 
 
 def _services(args: argparse.Namespace) -> dict[str, Any]:
-    if not (args.kafka or args.connect or args.redis or args.postgres or args.sasl or args.brokers is not None):
+    chosen = (args.kafka, args.connect, args.redis, args.postgres, args.sasl, args.registry)
+    if not any(chosen) and args.brokers is None:
         return {"kafka": True, "connect": True, "redis": True, "postgres": False}  # the default stack
     flags = {"kafka": args.kafka, "brokers": args.brokers, "sasl": args.sasl or None, "connect": args.connect}
-    return flags | {"redis": args.redis, "postgres": args.postgres}
+    return flags | {"redis": args.redis, "postgres": args.postgres, "registry": args.registry}
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -899,13 +968,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="dev/stack.py", description=(__doc__ or "").split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("jars", help="ensure the Kafka jars are present")
+    sub.add_parser("registry", help="ensure the schema registry is built")
     sub.add_parser("install", help="apt-get install missing servers").add_argument("--postgres", action="store_true")
     for cmd in ("up", "run", "down", "env"):
         p = sub.add_parser(cmd)
         p.add_argument("--name", default="dev")
         if cmd in ("up", "run"):
             p.add_argument("--brokers", type=int, metavar="N")
-            for flag in ("--kafka", "--sasl", "--connect", "--redis", "--postgres"):
+            for flag in ("--kafka", "--sasl", "--connect", "--redis", "--postgres", "--registry"):
                 p.add_argument(flag, action="store_true")
     node = sub.add_parser("kafka-node", help="stop or start one Kafka node of a running stack (fault tests)")
     node.add_argument("action", choices=("stop", "start"))
@@ -925,6 +995,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "jars":
             print(f"KAFKA_LIBS={ensure_jars()}")
             print(f"KAFKA_METRICS_AGENT={ensure_agent()}")
+        elif args.cmd == "registry":
+            print(f"SCHEMA_REGISTRY_JAR={ensure_registry()}")
         elif args.cmd == "install":
             log(f"java: {ensure_java()}; kafka jars: {ensure_jars()}; agent: {ensure_agent()}; redis: {ensure_redis()}")
             if args.postgres:

@@ -20,8 +20,8 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy .
 
-echo "== starting the test stack (Kafka, Redis, PostgreSQL)"
-stack_env=$(python3 dev/stack.py up --name test --kafka --redis --postgres)
+echo "== starting the test stack (Kafka, Redis, PostgreSQL, schema registry)"
+stack_env=$(python3 dev/stack.py up --name test --kafka --redis --postgres --registry)
 trap 'python3 dev/stack.py down --name test >/dev/null 2>&1 || true' EXIT
 set -a
 eval "$stack_env"

@@ -20,12 +20,23 @@ from rest_framework.views import APIView
 from access.permissions import Action
 from clusters import selectors as cluster_selectors
 from clusters.gateway.messages import ProducedRecord
+from schemas.registry import (
+    RegistryConflict,
+    RegistryError,
+    RegistryNotFound,
+    RegistryRejected,
+    RegistryTimeout,
+    RegistryUnreachable,
+)
 from topics import messages
 
 Payload = inline_serializer(
     "MessagePayload",
     fields={
-        "format": serializers.ChoiceField(choices=["json", "text", "hex", "null"]),
+        "format": serializers.ChoiceField(
+            choices=["json", "text", "hex", "null", "registry"],
+            help_text="`registry`: decoded through the schema registry; `text` is the decoded value as JSON.",
+        ),
         "text": serializers.CharField(allow_null=True, help_text="Pretty JSON, UTF-8 text or hex bytes."),
         "size": serializers.IntegerField(help_text="Size in bytes."),
     },
@@ -39,6 +50,37 @@ MESSAGE_FIELDS: dict[str, serializers.Field[Any, Any, Any, Any]] = {
     "timestamp_type": serializers.ChoiceField(choices=["CreateTime", "LogAppendTime", "NoTimestamp"]),
     "key": Payload,
     "value": Payload,
+    **{
+        f"{part}_{name}": field
+        for part in ("key", "value")
+        for name, field in (
+            (
+                "schema_id",
+                serializers.IntegerField(
+                    allow_null=True, help_text=f"Schema id from the {part}'s registry wire-format header."
+                ),
+            ),
+            (
+                "schema_type",
+                serializers.ChoiceField(choices=["AVRO", "JSON", "PROTOBUF"], allow_null=True),
+            ),
+            ("subject", serializers.CharField(allow_null=True, help_text="When the registry names it.")),
+            (
+                "decoded",
+                serializers.JSONField(
+                    allow_null=True,
+                    help_text=f"The {part} decoded with its schema (Avro bytes as base64, decimals as strings).",
+                ),
+            ),
+            (
+                "decode_error",
+                serializers.CharField(
+                    allow_null=True,
+                    help_text="Why it could not be decoded (unknown id, registry down, does not match its schema).",
+                ),
+            ),
+        )
+    },
     "headers": inline_serializer(
         "MessageHeader",
         fields={"key": serializers.CharField(), "value": Payload},
@@ -101,6 +143,17 @@ class ProduceRequestSerializer(serializers.Serializer[Any]):
     partition = serializers.IntegerField(
         required=False, allow_null=True, help_text="Omit for the default partitioner (by key hash when keyed)."
     )
+    key_subject = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Encode the key (JSON text) with this subject's latest schema, in registry wire format.",
+    )
+    value_subject = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Encode the value (JSON text) with this subject's latest schema (Avro or JSON Schema), "
+        "in registry wire format. Needs the cluster's schema registry URL.",
+    )
 
 
 ProduceResponse = inline_serializer(
@@ -128,7 +181,13 @@ BROWSE_PARAMETERS = [
     OpenApiParameter(
         "max_seconds", OpenApiTypes.FLOAT, description=f"Time to scan at most; up to {messages.MAX_SECONDS:g}."
     ),
-    OpenApiParameter("decode", OpenApiTypes.STR, enum=list(messages.DECODINGS)),
+    OpenApiParameter(
+        "decode",
+        OpenApiTypes.STR,
+        enum=list(messages.DECODINGS),
+        description="`auto` also decodes registry wire format when the cluster has a registry URL; "
+        "`registry` decodes every key and value through it (or says why not).",
+    ),
     OpenApiParameter("key", OpenApiTypes.STR, description="Key contains (or equals) this text."),
     OpenApiParameter("key_match", OpenApiTypes.STR, enum=list(messages.MATCHES)),
     OpenApiParameter("value", OpenApiTypes.STR, description="Value contains (or equals) this text."),
@@ -154,8 +213,26 @@ def _browse(request: Request, cluster_id: int, name: str) -> messages.BrowseResu
     return messages.message_browse(user=request.user, cluster=cluster, topic=name, query=query)
 
 
+REGISTRY_STATUS = {
+    RegistryTimeout: status.HTTP_504_GATEWAY_TIMEOUT,
+    RegistryUnreachable: status.HTTP_502_BAD_GATEWAY,
+    RegistryNotFound: status.HTTP_404_NOT_FOUND,
+    RegistryConflict: status.HTTP_409_CONFLICT,
+    RegistryRejected: status.HTTP_400_BAD_REQUEST,
+}
+
+
 class MessageListApi(APIView):
     """Messages of a topic: read them with a bounded scan, or produce one."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, RegistryError):  # producing with a subject: the registry failed
+            code = next((c for cls, c in REGISTRY_STATUS.items() if isinstance(exc, cls)), status.HTTP_502_BAD_GATEWAY)
+            body: dict[str, Any] = {"detail": f"The schema registry could not be used: {exc}", "code": exc.code}
+            if isinstance(exc, RegistryRejected):
+                body["errors"] = {exc.field or "non_field_errors": [str(exc)]}
+            return Response(body, status=code)
+        return super().handle_exception(exc)
 
     @extend_schema(operation_id="topic_messages_browse", parameters=BROWSE_PARAMETERS, responses={200: BrowseResponse})
     def get(self, request: Request, cluster_id: int, name: str) -> Response:
@@ -166,7 +243,15 @@ class MessageListApi(APIView):
     @extend_schema(
         operation_id="topic_messages_produce",
         request=ProduceRequestSerializer,
-        responses={201: ProduceResponse, 400: OpenApiResponse(description="A field is invalid or Kafka refused it.")},
+        responses={
+            201: ProduceResponse,
+            400: OpenApiResponse(
+                description="A field is invalid or Kafka refused it (with a subject: the value does not fit "
+                "its schema, the subject does not exist, or the cluster has no schema registry URL)."
+            ),
+            502: OpenApiResponse(description="The schema registry could not be reached (with a subject)."),
+            504: OpenApiResponse(description="The schema registry did not answer in time (with a subject)."),
+        },
     )
     def post(self, request: Request, cluster_id: int, name: str) -> Response:
         """Produce one message and answer with the partition and offset it landed on."""
@@ -203,7 +288,14 @@ class MessageDetailApi(APIView):
 
     @extend_schema(
         operation_id="topic_message_detail",
-        parameters=[OpenApiParameter("decode", OpenApiTypes.STR, enum=list(messages.DECODINGS))],
+        parameters=[
+            OpenApiParameter(
+                "decode",
+                OpenApiTypes.STR,
+                enum=list(messages.DECODINGS),
+                description="`auto` also decodes registry wire format when the cluster has a registry URL.",
+            )
+        ],
         responses={200: MessageSerializer},
     )
     def get(self, request: Request, cluster_id: int, name: str, partition: int, offset: int) -> Response:

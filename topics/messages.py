@@ -9,7 +9,7 @@ from __future__ import annotations
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,13 +19,14 @@ from access.audit import audit
 from access.permissions import Action, check_permission
 from clusters.gateway import messages as gateway
 from clusters.models import Cluster
+from schemas import serde
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
     User = AbstractBaseUser | AnonymousUser
 
-DECODINGS = ("auto", "text", "json", "hex")
+DECODINGS = ("auto", "text", "json", "hex", "registry")
 PRODUCE_FORMATS = ("text", "json", "hex")
 MATCHES = ("contains", "exact")
 DEFAULT_LIMIT = 50
@@ -92,23 +93,61 @@ def decode_bytes(data: bytes | None, mode: str = "auto") -> Decoded:
     return Decoded(format="hex", text=data.hex(" "), size=size)
 
 
-def message_as_dict(message: gateway.RawMessage, decode: str = "auto") -> dict[str, Any]:
-    """One message for the API, the download, the tail and the templates."""
+REGISTRY_FIELDS = ("schema_id", "schema_type", "subject", "decoded", "decode_error")
+
+
+def _registry_payload(
+    data: bytes | None, decode: str, registry: serde.RegistryDecoder | None
+) -> tuple[Decoded | None, dict[str, Any]]:
+    """`registry` decoding: asked for, or `auto` and the bytes look like the wire format with a
+    registry configured. Returns the payload to show (None: show the bytes as usual) and the
+    per-message registry fields."""
+    empty: dict[str, Any] = dict.fromkeys(REGISTRY_FIELDS)
+    if data is None or decode not in ("auto", "registry"):
+        return None, empty
+    if decode == "auto" and (registry is None or not registry.url or not serde.looks_registered(data)):
+        return None, empty
+    result = (
+        registry.decode(data)
+        if registry is not None
+        else serde.Decoded(error="Registry decoding is not available here; browse the topic's messages page.")
+    )
+    fields = {
+        "schema_id": result.schema_id,
+        "schema_type": result.schema_type,
+        "subject": result.subject,
+        "decoded": result.value,
+        "decode_error": result.error,
+    }
+    if result.value is None and result.error is not None:
+        return None, fields
+    return Decoded(format="registry", text=result.pretty(), size=len(data)), fields
+
+
+def message_as_dict(
+    message: gateway.RawMessage, decode: str = "auto", registry: serde.RegistryDecoder | None = None
+) -> dict[str, Any]:
+    """One message for the API, the download, the tail and the templates. With `registry` (the
+    cluster's schema registry) wire-format keys and values are decoded through it."""
     when = (
         datetime.fromtimestamp(message.timestamp_ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
         if message.timestamp_ms >= 0
         else None
     )
-    return {
+    plain = "auto" if decode == "registry" else decode
+    body: dict[str, Any] = {
         "partition": message.partition,
         "offset": message.offset,
         "timestamp_ms": message.timestamp_ms,
         "timestamp": when,
         "timestamp_type": message.timestamp_type,
-        "key": decode_bytes(message.key, decode).as_dict(),
-        "value": decode_bytes(message.value, decode).as_dict(),
-        "headers": [{"key": k, "value": decode_bytes(v, decode).as_dict()} for k, v in message.headers],
     }
+    for part, data in (("key", message.key), ("value", message.value)):
+        shown, fields = _registry_payload(data, decode, registry)
+        body[part] = (shown or decode_bytes(data, "hex" if fields["schema_id"] is not None else plain)).as_dict()
+        body.update({f"{part}_{name}": value for name, value in fields.items()})
+    body["headers"] = [{"key": k, "value": decode_bytes(v, plain).as_dict()} for k, v in message.headers]
+    return body
 
 
 # ---------------------------------------------------------------- filters
@@ -238,7 +277,7 @@ class BrowseQuery:
 
         start=earliest|latest|offset|timestamp, partition, offset, timestamp (ms or ISO 8601),
         cursor ("p:offset,..." from a previous result), limit, max_scan, max_seconds,
-        decode=auto|text|json|hex, key/key_match, value/value_match, header/header_value/header_match."""
+        decode=auto|text|json|hex|registry, key/key_match, value/value_match, header/header_value/header_match."""
         errors: dict[str, str] = {}
         start = _flag(params, "start") or "latest"
         if start not in ("earliest", "latest", "offset", "timestamp"):
@@ -309,13 +348,15 @@ class BrowseQuery:
 class BrowseResult:
     query: BrowseQuery
     scan: gateway.ScanResult
+    registry_url: str = ""
 
     @property
     def cursor(self) -> str:
         return format_cursor(self.scan.cursor)
 
     def messages(self) -> list[dict[str, Any]]:
-        return [message_as_dict(m, self.query.decode) for m in self.scan.messages]
+        registry = serde.RegistryDecoder(self.registry_url)  # one per call: an unreachable registry is tried once
+        return [message_as_dict(m, self.query.decode, registry) for m in self.scan.messages]
 
     def as_dict(self) -> dict[str, Any]:
         scan = self.scan
@@ -348,7 +389,7 @@ def message_browse(*, user: User, cluster: Cluster, topic: str, query: BrowseQue
         max_scanned=query.max_scan,
         max_seconds=query.max_seconds,
     )
-    return BrowseResult(query=query, scan=scan)
+    return BrowseResult(query=query, scan=scan, registry_url=cluster.schema_registry_url or "")
 
 
 def message_get(
@@ -363,7 +404,9 @@ def message_get(
             return None
         raise
     found = [m for m in result.scan.messages if m.offset == offset]
-    return message_as_dict(found[0], decode) if found else None
+    if not found:
+        return None
+    return message_as_dict(found[0], decode, serde.RegistryDecoder(result.registry_url))
 
 
 # ---------------------------------------------------------------- produce
@@ -387,6 +430,52 @@ def _encode(text: str | None, fmt: str, key: str, errors: dict[str, str]) -> byt
     return text.encode("utf-8")
 
 
+MAX_SUBJECT_LENGTH = 255
+
+
+def _subject(data: Mapping[str, Any], name: str, errors: dict[str, str]) -> str:
+    raw = data.get(name)
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        errors[name] = "Must be a subject name (a string)."
+        return ""
+    if len(raw.strip()) > MAX_SUBJECT_LENGTH:
+        errors[name] = f"At most {MAX_SUBJECT_LENGTH} characters."
+    return raw.strip()
+
+
+def _registry_encode(cluster: Cluster, message: ProduceInput) -> tuple[ProduceInput, dict[str, Any]]:
+    """Encode key and/or value with the latest schema of their subjects (wire format).
+    Returns the message with encoded bytes and what the audit trail notes (subject, schema id)."""
+    if not (message.key_subject or message.value_subject):
+        return message, {}
+    url = cluster.schema_registry_url or ""
+    from schemas import registry  # lazily: only producing with a subject needs the registry
+
+    encoded: dict[str, bytes | None] = {"key": message.key, "value": message.value}
+    noted: dict[str, Any] = {}
+    for part, subject in (("key", message.key_subject), ("value", message.value_subject)):
+        if not subject:
+            continue
+        field_name = f"{part}_subject"
+        if not url:
+            raise ValidationError(
+                {field_name: "This cluster has no schema registry URL; set one on the cluster's edit page."}
+            )
+        try:
+            schema = registry.subject_version(url, subject, "latest")
+        except registry.RegistryNotFound as exc:
+            raise ValidationError({field_name: f"No subject '{subject}' in the registry: {exc}"}) from exc
+        except registry.RegistryRejected as exc:
+            raise ValidationError({field_name: str(exc)}) from exc
+        noted[field_name] = {"subject": subject, "schema_id": schema.id, "version": schema.version}
+        data = encoded[part]
+        if data is not None:  # a null value stays a tombstone
+            encoded[part] = serde.encode(data.decode("utf-8"), schema, field=part)
+    return replace(message, key=encoded["key"], value=encoded["value"]), noted
+
+
 @dataclass(frozen=True)
 class ProduceInput:
     """One message to produce, validated: bytes ready for Kafka."""
@@ -395,11 +484,15 @@ class ProduceInput:
     value: bytes | None
     headers: tuple[tuple[str, bytes], ...]
     partition: int | None
+    # With a subject, key/value hold JSON text that the service encodes with its latest schema.
+    key_subject: str = ""
+    value_subject: str = ""
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> ProduceInput:
-        """From an API body ({"key", "value", "key_format", "value_format", "partition",
-        "headers": [{"key", "value"}]}) or a form (header_key/header_value lists; empty
+        """From an API body ({"key", "value", "key_format", "value_format", "key_subject",
+        "value_subject", "partition", "headers": [{"key", "value"}]}; with a subject the text must be
+        JSON, encoded later by the service) or a form (header_key/header_value lists; empty
         key or value means none). Raises ValidationError naming each bad field."""
         errors: dict[str, str] = {}
         is_form = hasattr(data, "getlist")
@@ -418,8 +511,11 @@ class ProduceInput:
                 return None
             return raw
 
-        key = _encode(text("key"), key_format, "key", errors)
-        value = _encode(text("value"), value_format, "value", errors)
+        subjects = {name: _subject(data, name, errors) for name in ("key_subject", "value_subject")}
+        key_fmt = "json" if subjects["key_subject"] else key_format
+        value_fmt = "json" if subjects["value_subject"] else value_format
+        key = _encode(text("key"), key_fmt, "key", errors)
+        value = _encode(text("value"), value_fmt, "value", errors)
         if key is None and value is None and "key" not in errors and "value" not in errors:
             errors["value"] = "Give a value, or a key for a tombstone (a message with a null value)."
 
@@ -464,18 +560,29 @@ class ProduceInput:
             errors["headers"] = f"At most {MAX_HEADERS} headers."
         if errors:
             raise ValidationError(errors)
-        return cls(key=key, value=value, headers=tuple(headers), partition=partition)
+        return cls(
+            key=key,
+            value=value,
+            headers=tuple(headers),
+            partition=partition,
+            key_subject=subjects["key_subject"],
+            value_subject=subjects["value_subject"],
+        )
 
 
 def message_produce(*, user: User, cluster: Cluster, topic: str, message: ProduceInput) -> gateway.ProducedRecord:
-    """Produce one message to `topic` and return where it landed (partition, offset).
-    The audit trail records sizes and header names, never the payload."""
+    """Produce one message to `topic` and return where it landed (partition, offset). A key or value
+    with a subject is first encoded with that subject's latest schema from the cluster's registry
+    (ValidationError naming the field when it does not fit). The audit trail records sizes, header
+    names and schema ids, never the payload."""
     check_permission(user=user, cluster=cluster, action=Action.MESSAGE_PRODUCE, topic=topic)
+    message, schemas_used = _registry_encode(cluster, message)
     summary = {
         "key_bytes": None if message.key is None else len(message.key),
         "value_bytes": None if message.value is None else len(message.value),
         "headers": [k for k, _ in message.headers],
         "partition_requested": message.partition,
+        **schemas_used,
     }
     with audit(user=user, cluster=cluster, action="message.produce", target=topic, before=summary) as event:
         produced = gateway.message_produce(

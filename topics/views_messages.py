@@ -16,6 +16,7 @@ from access.permissions import Action, has_permission
 from clusters import gateway
 from clusters import selectors as cluster_selectors
 from clusters.models import Cluster
+from schemas.registry import RegistryError
 from topics import messages, selectors
 
 STOP_REASONS = {
@@ -72,6 +73,7 @@ def message_browse(request: HttpRequest, cluster_id: int, name: str) -> HttpResp
         "can_produce": has_permission(user=request.user, cluster=cluster, action=Action.MESSAGE_PRODUCE, topic=name),
         "tail_path": f"/ws/clusters/{cluster.pk}/topics/{name}/tail/",
         "decodings": messages.DECODINGS,
+        "has_registry": bool(cluster.schema_registry_url),
     }
     template = "topics/messages_results.html" if request.headers.get("HX-Request") else "topics/messages.html"
     return render(request, template, context, status=400 if errors else 200)
@@ -91,6 +93,8 @@ def message_produce(request: HttpRequest, cluster_id: int, name: str) -> HttpRes
             errors = _errors(exc)
         except gateway.KafkaRejected as exc:
             errors = {exc.field or "non_field": exc.message}
+        except RegistryError as exc:  # registry down or failing: say so, keep the form
+            errors = {"non_field": f"The schema registry could not be used: {exc}"}
     form = request.POST if request.method == "POST" and errors else QueryDict()
     header_rows = list(zip(form.getlist("header_key"), form.getlist("header_value"), strict=False))
     header_rows += [("", "")] * max(1, 3 - len(header_rows))
@@ -103,5 +107,6 @@ def message_produce(request: HttpRequest, cluster_id: int, name: str) -> HttpRes
         "header_rows": header_rows,
         "partitions": _partitions(cluster, name),
         "formats": messages.PRODUCE_FORMATS,
+        "has_registry": bool(cluster.schema_registry_url),
     }
     return render(request, "topics/messages_produce.html", context, status=400 if errors else 200)

@@ -59,12 +59,28 @@ RULES: list[Rule] = [
         "GET",
         "viewer",
     ),
+    Rule("schemas:list schemas:detail schemas:diff api-schemas-*", "GET", "viewer", "SCHEMA_VIEW"),
+    Rule("connectors:list connectors:detail connectors:status", "GET", "viewer", "CONNECTOR_VIEW"),
+    Rule(
+        "api-connect-overview api-connect-plugins api-connector-list api-connector-detail api-connector-status "
+        "api-connector-config api-connector-offsets",
+        "GET",
+        "viewer",
+        "CONNECTOR_VIEW",
+    ),
     Rule("topics:messages api-topic-messages api-topic-messages-download api-topic-message", "GET", "messages"),
     # -- operators (MESSAGE_PRODUCE, RECORDS_DELETE, GROUP_OFFSETS_RESET, ACL_VIEW)
     Rule("topics:produce api-topic-messages", "*", "operator"),
     Rule("topics:records api-topic-records-delete", "*", "operator"),
     Rule("consumer_groups:reset api-group-offsets-reset", "*", "operator"),
     Rule("acls:list acl-list", "GET", "operator"),
+    Rule(
+        "connectors:operate api-connector-pause api-connector-resume api-connector-stop api-connector-restart "
+        "api-connector-task-restart",
+        "POST",
+        "operator",
+        "CONNECTOR_OPERATE: pause, resume, stop, restart",
+    ),
     Rule("acl-delete-preview", "POST", "operator", "ACL_VIEW: the preview deletes nothing"),
     # -- admins of the cluster
     Rule("topics:create topics:configs topics:partitions topics:delete", "*", "admin"),
@@ -77,5 +93,13 @@ RULES: list[Rule] = [
     ),
     Rule("acls:create acls:wizard acls:delete acl-list acl-wizard acl-delete", "*", "admin"),
     Rule("scram:* scram-user-*", "*", "admin", "SCRAM_VIEW and SCRAM_EDIT"),
+    Rule(
+        "connectors:create connectors:edit connectors:delete connectors:offsets-reset api-connector-list "
+        "api-connector-detail api-connector-config api-connector-offsets",
+        "*",
+        "admin",
+        "CONNECTOR_EDIT: create, config, delete, offsets reset",
+    ),
+    Rule("schemas:* api-schemas-*", "*", "admin", "SCHEMA_EDIT: register, compatibility, delete"),
 ]
 assert {rule.need for rule in RULES} <= set(NEEDS)
