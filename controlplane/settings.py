@@ -243,6 +243,13 @@ LAG_HISTORY_TTL_S = env.int("LAG_HISTORY_TTL_S", default=7 * 24 * 3600)
 # Metric history (monitoring.series): raw points kept this long, then 1-minute points.
 METRICS_RAW_RETENTION_S = env.int("METRICS_RAW_RETENTION_S", default=24 * 3600)
 METRICS_ROLLUP_RETENTION_S = env.int("METRICS_ROLLUP_RETENTION_S", default=7 * 24 * 3600)
+# HTTP to schema registries (schemas.registry) and Kafka Connect workers (connectors.connect).
+SCHEMA_REGISTRY_CONNECT_TIMEOUT_S = env.float("SCHEMA_REGISTRY_CONNECT_TIMEOUT_S", default=3.0)
+SCHEMA_REGISTRY_READ_TIMEOUT_S = env.float("SCHEMA_REGISTRY_READ_TIMEOUT_S", default=10.0)
+SCHEMA_REGISTRY_MAX_RESPONSE_BYTES = env.int("SCHEMA_REGISTRY_MAX_RESPONSE_BYTES", default=8 * 1024 * 1024)
+CONNECT_CONNECT_TIMEOUT_S = env.float("CONNECT_CONNECT_TIMEOUT_S", default=3.0)
+CONNECT_READ_TIMEOUT_S = env.float("CONNECT_READ_TIMEOUT_S", default=10.0)
+CONNECT_MAX_RESPONSE_BYTES = env.int("CONNECT_MAX_RESPONSE_BYTES", default=5_000_000)
 # Audit trail retention: access.tasks.prune_audit deletes older events (0 keeps them forever).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 

@@ -35,7 +35,7 @@ export ALLOWED_HOSTS=${ALLOWED_HOSTS:-localhost,127.0.0.1}
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 login=$($PY manage.py demo_setup --bootstrap "$KAFKA_BOOTSTRAP" --connect-url "${CONNECT_URL:-}" \
-  --metrics-urls "${KAFKA_METRICS_URLS:-}")
+  --schema-registry-url "${SCHEMA_REGISTRY_URL:-}" --metrics-urls "${KAFKA_METRICS_URLS:-}")
 
 cat <<MSG
 

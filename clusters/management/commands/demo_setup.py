@@ -20,6 +20,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bootstrap", required=True, help="host:port of the local Kafka.")
         parser.add_argument("--connect-url", default="", help="Kafka Connect REST URL.")
+        parser.add_argument("--schema-registry-url", default="", help="Confluent-compatible schema registry URL.")
         parser.add_argument("--metrics-urls", default="", help="Comma-separated Prometheus URLs of the brokers.")
         parser.add_argument("--username", default="admin")
         parser.add_argument(
@@ -45,6 +46,7 @@ class Command(BaseCommand):
             "name": "local",
             "bootstrap_servers": options["bootstrap"],
             "connect_urls": [options["connect_url"]] if options["connect_url"] else [],
+            "schema_registry_url": options["schema_registry_url"],
             "metrics_urls": [u for u in options["metrics_urls"].split(",") if u],
             "poll_interval_s": 5,
             "enabled": True,
