@@ -58,6 +58,22 @@ def sasl_env() -> dict[str, str]:
         stack.down()
 
 
+@pytest.fixture(scope="session")
+def registry_env() -> dict[str, str]:
+    """The real schema registry (Apicurio Registry 3, Confluent-compatible API): SCHEMA_REGISTRY_URL
+    from the environment when a stack started with --registry runs (make test), otherwise started here
+    (built once per machine by dev/registry/build.sh)."""
+    if os.environ.get("SCHEMA_REGISTRY_URL"):
+        yield {"SCHEMA_REGISTRY_URL": os.environ["SCHEMA_REGISTRY_URL"]}
+        return
+    stack = Stack(name="pytest-registry", root=ROOT)
+    env = stack.up(kafka=False, redis=False, registry=True)
+    try:
+        yield env
+    finally:
+        stack.down()
+
+
 @pytest.fixture(autouse=True)
 def _real_redis(stack_env, settings):
     """Point Channels and Celery at the stack's Redis for every integration test."""

@@ -1,29 +1,10 @@
-"""The real schema registry (Apicurio Registry 3, Confluent-compatible API) for the schema tests:
-SCHEMA_REGISTRY_URL from the environment when a stack started with --registry runs, otherwise a stack
-with only the registry, started here (built once per machine by dev/registry/build.sh)."""
+"""The schema tests' view of the real registry (registry_env, tests/integration/conftest.py)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
-
-from dev.stack import Stack
-from tests.integration.conftest import ROOT
-
-
-@pytest.fixture(scope="session")
-def registry_env() -> dict[str, str]:
-    if os.environ.get("SCHEMA_REGISTRY_URL"):
-        yield {"SCHEMA_REGISTRY_URL": os.environ["SCHEMA_REGISTRY_URL"]}
-        return
-    stack = Stack(name="pytest-registry", root=ROOT)
-    env = stack.up(kafka=False, redis=False, registry=True)
-    try:
-        yield env
-    finally:
-        stack.down()
 
 
 @pytest.fixture

@@ -3,34 +3,21 @@ and fresh topics on the real broker for the decoding tests."""
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests  # test setup only: registering schemas through the registry's own API
 from kafka import KafkaAdminClient, KafkaProducer  # test setup only
 from kafka.admin import NewTopic
 
-ROOT = Path(__file__).resolve().parents[3]
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 
 
-@pytest.fixture(scope="session")
-def registry_url() -> str:
-    """SCHEMA_REGISTRY_URL of a stack started with --registry, or a registry started here."""
-    if os.environ.get("SCHEMA_REGISTRY_URL"):
-        yield os.environ["SCHEMA_REGISTRY_URL"]
-        return
-    from dev.stack import Stack
-
-    stack = Stack(name="pytest-serde-registry", root=ROOT)
-    env = stack.up(kafka=False, redis=False, registry=True)
-    try:
-        yield env["SCHEMA_REGISTRY_URL"]
-    finally:
-        stack.down()
+@pytest.fixture
+def registry_url(registry_env) -> str:
+    """The session's real registry (registry_env, tests/integration/conftest.py)."""
+    return registry_env["SCHEMA_REGISTRY_URL"]
 
 
 @pytest.fixture
