@@ -58,6 +58,42 @@ def sasl_env() -> dict[str, str]:
         stack.down()
 
 
+@pytest.fixture
+def sasl_cluster(sasl_env, db):
+    """A Cluster row for the SASL/SCRAM broker, logged in as its super user."""
+    from clusters.models import Cluster, ClusterStatus
+
+    cluster = Cluster(
+        name="secure",
+        bootstrap_servers=sasl_env["KAFKA_SASL_BOOTSTRAP"],
+        security_protocol="SASL_PLAINTEXT",
+        sasl_mechanism=sasl_env["KAFKA_SASL_MECHANISM"],
+        sasl_username=sasl_env["KAFKA_SASL_USERNAME"],
+    )
+    cluster.sasl_password = sasl_env["KAFKA_SASL_PASSWORD"]
+    cluster.save()
+    ClusterStatus.objects.create(cluster=cluster)
+    return cluster
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not shutil.which(chromium) and not os.path.exists(chromium):
+        pytest.fail(f"{chromium} is missing: `make test` installs Debian's chromium package")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+        launched = p.chromium.launch(executable_path=chromium, args=[*args, "--disable-sync", "--no-first-run"])
+        yield launched
+        launched.close()
+
+
 @pytest.fixture(scope="session")
 def registry_env() -> dict[str, str]:
     """The real schema registry (Apicurio Registry 3, Confluent-compatible API): SCHEMA_REGISTRY_URL

@@ -52,23 +52,6 @@ def kafka_admin(sasl_env):
 
 
 @pytest.fixture
-def sasl_cluster(sasl_env, db):
-    from clusters.models import Cluster, ClusterStatus
-
-    cluster = Cluster(
-        name="secure",
-        bootstrap_servers=sasl_env["KAFKA_SASL_BOOTSTRAP"],
-        security_protocol="SASL_PLAINTEXT",
-        sasl_mechanism=sasl_env["KAFKA_SASL_MECHANISM"],
-        sasl_username=sasl_env["KAFKA_SASL_USERNAME"],
-    )
-    cluster.sasl_password = sasl_env["KAFKA_SASL_PASSWORD"]
-    cluster.save()
-    ClusterStatus.objects.create(cluster=cluster)
-    return cluster
-
-
-@pytest.fixture
 def topic(kafka_admin):
     name = unique("acl-topic")
     kafka_admin.create_topics([NewTopic(name, 1, 1)])

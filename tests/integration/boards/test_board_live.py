@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 from boards import services
 from consumer_groups.models import GroupMeta
 from tests.integration.kafka_setup import caught_up_group
-from tests.integration.ui.test_browser import browser  # noqa: F401 (the module-scoped fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +25,7 @@ def _lag_points(page, chart: str) -> list:
 
 
 def test_board_lag_chart_gains_points_without_reload(
-    browser,  # noqa: F811
+    browser,
     asgi_server,
     celery_worker,
     celery_beat,

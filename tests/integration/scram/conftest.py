@@ -15,23 +15,6 @@ from clusters.gateway.types import ConnectionSettings
 
 
 @pytest.fixture
-def sasl_cluster(sasl_env, db):
-    from clusters.models import Cluster, ClusterStatus
-
-    cluster = Cluster(
-        name="secure",
-        bootstrap_servers=sasl_env["KAFKA_SASL_BOOTSTRAP"],
-        security_protocol="SASL_PLAINTEXT",
-        sasl_mechanism=sasl_env["KAFKA_SASL_MECHANISM"],
-        sasl_username=sasl_env["KAFKA_SASL_USERNAME"],
-    )
-    cluster.sasl_password = sasl_env["KAFKA_SASL_PASSWORD"]
-    cluster.save()
-    ClusterStatus.objects.create(cluster=cluster)
-    return cluster
-
-
-@pytest.fixture
 def unique_user(sasl_env) -> Iterator[Callable[[str], str]]:
     """unique_user("app") -> "app-1a2b3c4d5e": the broker is shared by the whole session.
     Whatever credentials the test left behind for these names are deleted afterwards."""

@@ -4,58 +4,18 @@ list but no create or delete controls; an admin creates ACLs with the wizard and
 them in the list."""
 
 import os
-import shutil
 import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from clusters.gateway import acls as gateway
 from tests.grants import grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SHOTS = str(os.environ.get("SCREENSHOT_DIR", "/tmp"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def secure_cluster(sasl_env):
-    from clusters.models import Cluster, ClusterStatus
-
-    cluster = Cluster(
-        name="secure",
-        bootstrap_servers=sasl_env["KAFKA_SASL_BOOTSTRAP"],
-        security_protocol="SASL_PLAINTEXT",
-        sasl_mechanism=sasl_env["KAFKA_SASL_MECHANISM"],
-        sasl_username=sasl_env["KAFKA_SASL_USERNAME"],
-    )
-    cluster.sasl_password = sasl_env["KAFKA_SASL_PASSWORD"]
-    cluster.save()
-    ClusterStatus.objects.create(cluster=cluster)
-    return cluster
 
 
 def person(cluster, name, role):
@@ -74,10 +34,10 @@ def log_in(browser, live_server, name):
     return page
 
 
-def test_viewer_and_operator_see_no_change_controls(browser, live_server, secure_cluster):
-    person(secure_cluster, "vera", "viewer")
-    person(secure_cluster, "otto", "operator")
-    pk, base = secure_cluster.pk, live_server.url
+def test_viewer_and_operator_see_no_change_controls(browser, live_server, sasl_cluster):
+    person(sasl_cluster, "vera", "viewer")
+    person(sasl_cluster, "otto", "operator")
+    pk, base = sasl_cluster.pk, live_server.url
 
     page = log_in(browser, live_server, "vera")
     page.goto(f"{base}/clusters/{pk}/topics/")
@@ -108,13 +68,13 @@ def test_viewer_and_operator_see_no_change_controls(browser, live_server, secure
     page.close()
 
 
-def test_admin_creates_acls_with_the_wizard_and_sees_them_listed(browser, live_server, secure_cluster):
-    person(secure_cluster, "ada", "admin")
+def test_admin_creates_acls_with_the_wizard_and_sees_them_listed(browser, live_server, sasl_cluster):
+    person(sasl_cluster, "ada", "admin")
     app, topic = f"User:ui-{uuid.uuid4().hex[:8]}", f"ui-orders-{uuid.uuid4().hex[:6]}"
     base = live_server.url
     page = log_in(browser, live_server, "ada")
     try:
-        page.goto(f"{base}/clusters/{secure_cluster.pk}/acls/")
+        page.goto(f"{base}/clusters/{sasl_cluster.pk}/acls/")
         page.click("#acl-wizard")
         expect(page.locator("#acl-wizard-form")).to_be_visible()
         page.check("input[name=preset][value=consumer]")
@@ -142,4 +102,4 @@ def test_admin_creates_acls_with_the_wizard_and_sees_them_listed(browser, live_s
         page.screenshot(path=f"{SHOTS}/signalbox-acls.png", full_page=True)
     finally:
         page.close()
-        gateway.acls_delete(secure_cluster.connection(), [gateway.AclFilter(principal=app)])
+        gateway.acls_delete(sasl_cluster.connection(), [gateway.AclFilter(principal=app)])

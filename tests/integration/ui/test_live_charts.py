@@ -9,7 +9,6 @@ from kafka import KafkaProducer
 from playwright.sync_api import expect
 
 from tests.integration.kafka_setup import caught_up_group
-from tests.integration.ui.test_browser import browser  # noqa: F401 (the module-scoped fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +32,7 @@ def _points(page, chart: str, trace: int = 0) -> list:
 
 
 def test_group_lag_chart_gains_points_without_reload(
-    browser,  # noqa: F811
+    browser,
     asgi_server,
     celery_worker,
     celery_beat,
