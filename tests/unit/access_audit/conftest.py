@@ -10,17 +10,6 @@ from clusters.models import Cluster
 from tests.grants import grant
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Test users need a password, not a slow hash of it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def root(django_user_model):
-    return django_user_model.objects.create_superuser("root", "root@example.com", "root-pass-123")
-
-
 @pytest.fixture
 def ann(django_user_model):
     """Admin of cluster `prod` only."""

@@ -9,17 +9,6 @@ from clusters.models import Cluster, ClusterStatus
 STRONG = "Correct-Horse-42-battery"
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    """A cheap hasher: every test creates several users, and the real one is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def root(db):
-    return User.objects.create_superuser("root", "root@example.com", "pw-root-123")
-
-
 @pytest.fixture
 def alice(db):
     return User.objects.create_user("alice", "alice@example.com", "pw-alice-123")

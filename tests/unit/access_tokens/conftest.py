@@ -10,12 +10,6 @@ from access.models import ApiToken
 from access.tokens import token_create
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Test users need a password, not a slow hash of it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def alice(django_user_model):
     return django_user_model.objects.create_user("alice", "alice@example.com", "alice-pass-123")
@@ -24,11 +18,6 @@ def alice(django_user_model):
 @pytest.fixture
 def bob(django_user_model):
     return django_user_model.objects.create_user("bob", "bob@example.com", "bob-pass-123")
-
-
-@pytest.fixture
-def root(django_user_model):
-    return django_user_model.objects.create_superuser("root", "root@example.com", "root-pass-123")
 
 
 @pytest.fixture

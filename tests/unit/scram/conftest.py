@@ -67,9 +67,3 @@ def kafka_calls(monkeypatch):
     for name in ("scram_users_describe", "scram_credential_upsert", "scram_credential_delete"):
         monkeypatch.setattr(scram_gateway, name, tripwire(name))
     return calls
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Test users' own Django passwords need no real hashing cost.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
